@@ -1,0 +1,255 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Prisma, type AuctionApplication, type Transaction } from '../db/prisma.js';
+import type { Actor } from './actor.js';
+import { InvalidTransitionError, NotFoundError, ValidationError } from './errors.js';
+import {
+  canChangeApplicationStatus,
+  canChangeStatus,
+  nextApplicationStatuses,
+  nextStatuses,
+  statusPairProblem,
+} from './statuses.js';
+
+/** The columns of an application that a change may set. */
+export type ApplicationChanges = Partial<
+  Pick<
+    AuctionApplication,
+    | 'offerBody'
+    | 'offerId'
+    | 'vin'
+    | 'inspectTime'
+    | 'inspectPlace'
+    | 'status'
+    | 'applicationStatus'
+    | 'moderationStatus'
+    | 'waitingData'
+    | 'proAutoRequestId'
+    | 'proAutoReport'
+    | 'cmeEvaluationId'
+    | 'cmeEvaluation'
+    | 'cmeInspection'
+    | 'completedAt'
+  >
+>;
+
+export const EVENT_TYPES = [
+  'application.created',
+  'application.changed',
+  'application.rejected',
+  'application.sent_to_auction',
+  'application.withdrawn',
+  'application.deleted',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The version of the event payload; consumers branch on it when the shape changes. */
+export const EVENT_VERSION = 1;
+
+export interface ChangeResult {
+  before: AuctionApplication;
+  after: AuctionApplication;
+  /** False when every value was already as requested: nothing was written. */
+  changed: boolean;
+}
+
+/**
+ * Lock an application row for the rest of the transaction and return it. Every change takes
+ * this lock first, so concurrent changes of one application apply one after the other.
+ */
+export async function lockApplication(tx: Transaction, applicationId: bigint): Promise<AuctionApplication> {
+  await tx.$executeRaw`SELECT 1 FROM auction_applications WHERE application_id = ${applicationId} FOR UPDATE`;
+  const application = await tx.auctionApplication.findUnique({ where: { id: applicationId } });
+  if (!application) {
+    throw new NotFoundError('Application', applicationId.toString());
+  }
+  return application;
+}
+
+/**
+ * Apply a change to an application inside the caller's transaction: validate the status
+ * transitions, update the row, and write one history entry and one outbox event. Setting values
+ * the row already has writes nothing, which keeps retried jobs and repeated webhooks harmless.
+ */
+export async function changeApplication(
+  tx: Transaction,
+  input: { applicationId: bigint; actor: Actor; action: string; set: ApplicationChanges; eventType?: EventType },
+): Promise<ChangeResult> {
+  const before = await lockApplication(tx, input.applicationId);
+  const diff = diffChanges(before, input.set);
+  if (Object.keys(diff).length === 0) {
+    return { before, after: before, changed: false };
+  }
+
+  const status = input.set.status ?? before.status;
+  const applicationStatus = input.set.applicationStatus ?? before.applicationStatus;
+  if (!canChangeStatus(before.status, status)) {
+    throw new InvalidTransitionError('status', before.status, status, nextStatuses(before.status));
+  }
+  if (!canChangeApplicationStatus(before.applicationStatus, applicationStatus)) {
+    throw new InvalidTransitionError('applicationStatus', before.applicationStatus, applicationStatus, nextApplicationStatuses(before.applicationStatus));
+  }
+  const pairProblem = statusPairProblem(status, applicationStatus);
+  if (pairProblem) {
+    throw new ValidationError('status', 'status_pair', { detail: pairProblem });
+  }
+
+  const after = await tx.auctionApplication.update({ where: { id: input.applicationId }, data: input.set });
+  const eventType = input.eventType ?? eventTypeForChange(before, after);
+  await recordHistoryAndEvent(tx, { application: after, actor: input.actor, action: input.action, changes: diff, eventType });
+  return { before, after, changed: true };
+}
+
+/** Insert a new application with its history entry and `application.created` event. */
+export async function insertApplication(
+  tx: Transaction,
+  input: { data: Prisma.AuctionApplicationUncheckedCreateInput; actor: Actor },
+): Promise<AuctionApplication> {
+  const application = await tx.auctionApplication.create({ data: input.data });
+  await recordHistoryAndEvent(tx, {
+    application,
+    actor: input.actor,
+    action: 'CREATED',
+    changes: { status: { from: null, to: application.status }, applicationStatus: { from: null, to: application.applicationStatus } },
+    eventType: 'application.created',
+  });
+  return application;
+}
+
+/**
+ * Delete an application and its history, leaving one `application.deleted` event in the outbox.
+ * The event carries only the id, because deletion serves data-erasure requests.
+ */
+export async function deleteApplicationRecord(tx: Transaction, input: { applicationId: bigint; actor: Actor }): Promise<AuctionApplication> {
+  const application = await lockApplication(tx, input.applicationId);
+  await tx.auctionApplication.delete({ where: { id: input.applicationId } });
+  const eventId = randomUUID();
+  await tx.outboxEvent.create({
+    data: {
+      eventId,
+      applicationId: input.applicationId,
+      eventType: 'application.deleted',
+      payload: {
+        version: EVENT_VERSION,
+        eventId,
+        type: 'application.deleted',
+        occurredAt: new Date().toISOString(),
+        applicationId: input.applicationId.toString(),
+        actor: { ...input.actor },
+      },
+    },
+  });
+  return application;
+}
+
+/** The event type that describes a change, from the most specific to the general one. */
+export function eventTypeForChange(before: AuctionApplication, after: AuctionApplication): EventType {
+  if (after.status !== before.status && after.status === 'REJECTED') {
+    return 'application.rejected';
+  }
+  if (after.status !== before.status && after.status === 'WITHDRAWN') {
+    return 'application.withdrawn';
+  }
+  if (after.applicationStatus !== before.applicationStatus && after.applicationStatus === 'SENT') {
+    return 'application.sent_to_auction';
+  }
+  return 'application.changed';
+}
+
+/** The public view of an application in events and history: no offer body, ids as strings. */
+export function applicationSnapshot(application: AuctionApplication) {
+  return {
+    id: application.id.toString(),
+    userId: application.userId,
+    offerId: application.offerId,
+    vin: application.vin,
+    status: application.status,
+    applicationStatus: application.applicationStatus,
+    moderationStatus: application.moderationStatus,
+    waitingData: application.waitingData,
+    inspectTime: application.inspectTime.toISOString(),
+    inspectPlace: application.inspectPlace,
+    proAutoReport: application.proAutoReport,
+    cmeEvaluation: application.cmeEvaluation,
+    cmeInspection: application.cmeInspection,
+    createdAt: application.createdAt.toISOString(),
+    updatedAt: application.updatedAt.toISOString(),
+    completedAt: application.completedAt?.toISOString() ?? null,
+  };
+}
+
+type FieldChange = { from: Prisma.JsonValue; to: Prisma.JsonValue };
+
+async function recordHistoryAndEvent(
+  tx: Transaction,
+  input: { application: AuctionApplication; actor: Actor; action: string; changes: Record<string, FieldChange>; eventType: EventType },
+): Promise<void> {
+  const { application, actor } = input;
+  await tx.applicationHistory.create({
+    data: {
+      applicationId: application.id,
+      action: input.action,
+      actorType: actor.type,
+      actorId: actor.id,
+      status: application.status,
+      changes: input.changes,
+    },
+  });
+  const eventId = randomUUID();
+  await tx.outboxEvent.create({
+    data: {
+      eventId,
+      applicationId: application.id,
+      eventType: input.eventType,
+      payload: {
+        version: EVENT_VERSION,
+        eventId,
+        type: input.eventType,
+        occurredAt: new Date().toISOString(),
+        applicationId: application.id.toString(),
+        actor: { ...actor },
+        action: input.action,
+        changes: input.changes,
+        application: applicationSnapshot(application),
+      },
+    },
+  });
+}
+
+function diffChanges(before: AuctionApplication, set: ApplicationChanges): Record<string, FieldChange> {
+  const diff: Record<string, FieldChange> = {};
+  for (const [field, value] of Object.entries(set) as [keyof ApplicationChanges, unknown][]) {
+    if (value === undefined) {
+      continue;
+    }
+    const from = toJsonValue(before[field]);
+    const to = toJsonValue(value);
+    if (JSON.stringify(from) !== JSON.stringify(to)) {
+      diff[field] = { from, to };
+    }
+  }
+  return diff;
+}
+
+/**
+ * Convert a column value for JSON storage. The offer body is stored as its SHA-256, because the
+ * history must not copy the seller's personal details a second time.
+ */
+function toJsonValue(value: unknown): Prisma.JsonValue {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  if (value instanceof Uint8Array) {
+    return `sha256:${createHash('sha256').update(value).digest('hex')}`;
+  }
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  if (typeof value === 'bigint') {
+    return value.toString();
+  }
+  if (Array.isArray(value)) {
+    return [...value].map((item) => toJsonValue(item)).sort() as Prisma.JsonValue;
+  }
+  return value as Prisma.JsonValue;
+}

@@ -1,0 +1,111 @@
+/**
+ * Errors that a seller, an operator or a partner service can cause and act on. Each has a stable
+ * code for clients to branch on; the text a person reads comes from the message catalogue in
+ * src/i18n, in Russian or English, filled with `params`.
+ */
+
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'INTAKE_CLOSED',
+  'OFFER_NOT_ELIGIBLE',
+  'ACTIVE_APPLICATION_EXISTS',
+  'INVALID_TRANSITION',
+  'PARTNER_UNAVAILABLE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type ErrorParams = Record<string, string | number | boolean | undefined>;
+
+export class DomainError extends Error {
+  override name = 'DomainError';
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: ErrorParams,
+    /** An English description for logs; the seller sees the catalogue text instead. */
+    logMessage: string,
+  ) {
+    super(logMessage);
+  }
+}
+
+/**
+ * An input value that breaks a rule. `field` is the path of the value in the request, such as
+ * `offer.documents.vin`, and `reason` a key of the message catalogue.
+ */
+export class ValidationError extends DomainError {
+  override name = 'ValidationError';
+
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+    params: ErrorParams = {},
+  ) {
+    super('VALIDATION_FAILED', { field, reason, ...params }, `${field} is invalid: ${reason}${params.value === undefined ? '' : ` (${String(params.value)})`}.`);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  override name = 'NotFoundError';
+
+  constructor(entity: string, id: string) {
+    super('NOT_FOUND', { entity, id }, `${entity} ${id} was not found.`);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  override name = 'ForbiddenError';
+
+  constructor(reason: string) {
+    super('FORBIDDEN', { reason }, `Forbidden: ${reason}.`);
+  }
+}
+
+export class IntakeClosedError extends DomainError {
+  override name = 'IntakeClosedError';
+
+  constructor() {
+    super('INTAKE_CLOSED', {}, 'Intake of new applications is closed by the kill switch.');
+  }
+}
+
+/** The offer failed an eligibility check; `check` names which one said no. */
+export class OfferNotEligibleError extends DomainError {
+  override name = 'OfferNotEligibleError';
+
+  constructor(
+    readonly check: string,
+    params: ErrorParams = {},
+  ) {
+    super('OFFER_NOT_ELIGIBLE', { check, ...params }, `The offer is not eligible for auction: the ${check} check said no.`);
+  }
+}
+
+export class ActiveApplicationExistsError extends DomainError {
+  override name = 'ActiveApplicationExistsError';
+
+  constructor(readonly vin: string) {
+    super('ACTIVE_APPLICATION_EXISTS', { vin }, `An active application for VIN ${vin} already exists.`);
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  override name = 'InvalidTransitionError';
+
+  constructor(
+    readonly field: 'status' | 'applicationStatus',
+    readonly from: string,
+    readonly to: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(
+      'INVALID_TRANSITION',
+      { field, from, to, allowed: allowed.join(', ') || 'none' },
+      `${field} cannot change from ${from} to ${to}; allowed next values: ${allowed.join(', ') || 'none'}.`,
+    );
+  }
+}

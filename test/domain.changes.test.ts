@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeApplication, insertApplication } from '../src/domain/changes.js';
+import { InvalidTransitionError } from '../src/domain/errors.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+const seller = { type: 'SELLER' as const, id: '41872156' };
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await db.drop();
+});
+
+async function createApplication(vin: string) {
+  return db.prisma.$transaction((tx) =>
+    insertApplication(tx, {
+      actor: seller,
+      data: {
+        userId: seller.id,
+        offerId: `offer-${vin}`,
+        vin,
+        offerBody: new TextEncoder().encode('{}'),
+        inspectTime: new Date(Date.now() + 86_400_000),
+        inspectPlace: 'Moscow',
+      },
+    }),
+  );
+}
+
+describe('changeApplication', () => {
+  it('writes the row, a history entry and an event together', async () => {
+    const application = await createApplication('XTAGFK330JY100001');
+    await db.prisma.$transaction((tx) =>
+      changeApplication(tx, { applicationId: application.id, actor: seller, action: 'WITHDRAWN', set: { status: 'WITHDRAWN', applicationStatus: 'WITHDRAWN' } }),
+    );
+
+    const history = await db.prisma.applicationHistory.findMany({ where: { applicationId: application.id }, orderBy: { id: 'asc' } });
+    const events = await db.prisma.outboxEvent.findMany({ where: { applicationId: application.id }, orderBy: { id: 'asc' } });
+    expect(history.map((entry) => entry.action)).toEqual(['CREATED', 'WITHDRAWN']);
+    expect(events.map((event) => event.eventType)).toEqual(['application.created', 'application.withdrawn']);
+    expect(history[1]!.changes).toEqual({ status: { from: 'NEW', to: 'WITHDRAWN' }, applicationStatus: { from: 'NEW', to: 'WITHDRAWN' } });
+  });
+
+  it('rejects an impossible transition and writes nothing', async () => {
+    const application = await createApplication('XTAGFK330JY100002');
+    const change = db.prisma.$transaction((tx) =>
+      changeApplication(tx, { applicationId: application.id, actor: seller, action: 'STATUS_CHANGED', set: { status: 'FINISHED' } }),
+    );
+
+    await expect(change).rejects.toBeInstanceOf(InvalidTransitionError);
+    const row = await db.prisma.auctionApplication.findUniqueOrThrow({ where: { id: application.id } });
+    expect(row.status).toBe('NEW');
+    expect(await db.prisma.applicationHistory.count({ where: { applicationId: application.id } })).toBe(1);
+    expect(await db.prisma.outboxEvent.count({ where: { applicationId: application.id } })).toBe(1);
+  });
+
+  it('writes nothing when every value is unchanged', async () => {
+    const application = await createApplication('XTAGFK330JY100003');
+    const result = await db.prisma.$transaction((tx) =>
+      changeApplication(tx, { applicationId: application.id, actor: seller, action: 'EDITED', set: { inspectPlace: application.inspectPlace } }),
+    );
+
+    expect(result.changed).toBe(false);
+    expect(await db.prisma.applicationHistory.count({ where: { applicationId: application.id } })).toBe(1);
+  });
+
+  it('allows one active application per VIN', async () => {
+    await createApplication('XTAGFK330JY100004');
+    await expect(createApplication('XTAGFK330JY100004')).rejects.toThrow(/Unique constraint/);
+  });
+});
