@@ -3,18 +3,18 @@ import type { Logger } from '../logger.js';
 
 /**
  * The HTTP client every partner integration uses: a timeout per attempt, retries with
- * exponential backoff for timeouts, network errors, 429 and 5xx answers, and one typed error
+ * exponential backoff for timeouts, network errors, 429 and 5xx responses, and one typed error
  * when the partner still fails.
  */
 
 export type PartnerErrorKind =
-  /** No answer within the timeout. */
+  /** No response within the timeout. */
   | 'timeout'
-  /** The connection failed, or the partner answered 429 or 5xx. */
+  /** The connection failed, or the partner responded with 429 or 5xx. */
   | 'unavailable'
-  /** The partner answered 4xx: our request is wrong, and repeating it will not help. */
+  /** The partner responded with 4xx: our request is wrong, and repeating it will not help. */
   | 'rejected'
-  /** The partner answered 2xx with a body that breaks the contract. */
+  /** The partner responded with 2xx and a body that breaks the contract. */
   | 'invalid_response';
 
 export class PartnerError extends Error {
@@ -146,8 +146,8 @@ export class PartnerHttpClient {
       const kind = transient ? 'unavailable' : 'rejected';
       report(kind);
       const detail = new TextDecoder().decode(bytes.slice(0, 300));
-      const error = new PartnerError(this.partner, kind, `${this.partner} ${request.operation} answered HTTP ${response.status}: ${detail}`, response.status);
-      // A 4xx answer means the request itself is wrong: retrying it would only repeat the answer.
+      const error = new PartnerError(this.partner, kind, `${this.partner} ${request.operation} responded with HTTP ${response.status}: ${detail}`, response.status);
+      // A 4xx response means the request itself is wrong: retrying it would only repeat the response.
       throw transient ? error : new AbortError(error);
     }
 
@@ -161,7 +161,7 @@ export class PartnerHttpClient {
         try {
           return JSON.parse(new TextDecoder().decode(bytes)) as T;
         } catch (error) {
-          throw new PartnerError(this.partner, 'invalid_response', `${this.partner} ${request.operation} answered with a body that is not JSON.`, response.status, {
+          throw new PartnerError(this.partner, 'invalid_response', `${this.partner} ${request.operation} responded with a body that is not JSON.`, response.status, {
             cause: error,
           });
         }

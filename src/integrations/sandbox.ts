@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
  */
 
 export interface SandboxFaults {
-  /** Delay before every answer, in milliseconds. Default: 0. */
+  /** Delay before every response, in milliseconds. Default: 0. */
   latencyMs: number;
   /** Share of requests, from 0 to 1, answered with `failureStatus`. Default: 0. */
   failureRate: number;
@@ -18,7 +18,7 @@ export interface SandboxFaults {
   failureStatus: number;
   /** The next this-many requests fail with `failureStatus`, then the partner recovers. Default: 0. */
   failNext: number;
-  /** The next this-many requests never get an answer, as a partner that hangs. Default: 0. */
+  /** The next this-many requests never get a response, as from a partner that hangs. Default: 0. */
   hangNext: number;
 }
 
@@ -52,7 +52,7 @@ const DEFAULT_FAULTS: SandboxFaults = { latencyMs: 0, failureRate: 0, failureSta
 
 export class SandboxServer {
   readonly faults: SandboxFaults;
-  /** Every request answered, newest last, for tests that count calls. */
+  /** Every request served, newest last, for tests that count calls. */
   readonly calls: SandboxCall[] = [];
   private readonly server: http.Server;
   private readonly hanging = new Set<http.ServerResponse>();
@@ -165,7 +165,7 @@ export class SandboxServer {
   }
 }
 
-/** A reply for a route the sandbox does not serve. */
+/** Build the 404 reply for a route the sandbox does not serve. */
 export function notFound(request: SandboxRequest): SandboxReply {
   return { status: 404, json: { error: 'not_found', message: `No route for ${request.method} ${request.path}.` } };
 }
