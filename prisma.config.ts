@@ -51,6 +51,26 @@ class CatalogTextClient extends pg.Client {
   }
 }
 
+/**
+ * adapter-pg 6.19's `executeScript` splits a migration at every semicolon, including those inside
+ * comments and dollar-quoted function bodies, so a migration that creates a PL/pgSQL trigger
+ * function fails. PostgreSQL runs a multi-statement script in one simple query, in one implicit
+ * transaction, as Prisma's native engine sends it, so the whole script is sent at once.
+ */
+class WholeScriptPrismaPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    adapter.executeScript = async (script: string) => {
+      try {
+        await (adapter.underlyingDriver() as pg.Pool).query(script);
+      } catch (error) {
+        (adapter as unknown as { onError(error: unknown): never }).onError(error);
+      }
+    };
+    return adapter;
+  }
+}
+
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
@@ -63,6 +83,6 @@ export default defineConfig({
         'DATABASE_URL is not set. Set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test.',
       );
     }
-    return new PrismaPg(new pg.Pool({ connectionString, Client: CatalogTextClient, allowExitOnIdle: true, idleTimeoutMillis: 200 }));
+    return new WholeScriptPrismaPg(new pg.Pool({ connectionString, Client: CatalogTextClient, allowExitOnIdle: true, idleTimeoutMillis: 200 }));
   },
 });
