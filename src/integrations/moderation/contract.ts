@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Moderation ("hobo"): we submit an application and get an acknowledgement; the verdict comes
  * later, on a Kafka topic or, without Kafka, through our signed HTTP endpoint.
@@ -30,3 +32,21 @@ export interface ModerationVerdict {
   reason?: string;
   decidedAt: string;
 }
+
+/**
+ * Hands a verdict to our service: the sandbox calls it on the path the wiring chose (a Kafka
+ * producer, or a signed HTTP POST). It throws when the verdict was not accepted, so the caller retries.
+ */
+export type DeliverVerdict = (verdict: ModerationVerdict) => Promise<void>;
+
+/** Our endpoint that receives signed verdicts over HTTP when no Kafka broker is configured. */
+export const MODERATION_VERDICT_PATH = '/internal/moderation/verdicts';
+
+/** The wire form of a verdict, shared by the Kafka consumer and the HTTP endpoint. */
+export const moderationVerdictSchema = z.object({
+  verdictId: z.string().min(1).max(200),
+  applicationId: z.string().regex(/^\d{1,19}$/, 'expected the application id as a decimal string'),
+  verdict: z.enum(['OK', 'FAILED']),
+  reason: z.string().max(2000).optional(),
+  decidedAt: z.iso.datetime({ offset: true }),
+}) satisfies z.ZodType<ModerationVerdict>;
