@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * CME, the inspection company: we create an evaluation draft; CME calls our webhooks when the
  * evaluation list or the inspection is done and when its own status changes, and we fetch the
@@ -38,3 +40,18 @@ export interface CmeWebhookEvent {
   status?: string;
   occurredAt: string;
 }
+
+/** Our endpoint that receives CME's webhooks. */
+export const CME_WEBHOOK_PATH = '/webhooks/cme';
+
+/** CME's own statuses of an evaluation, as `status.changed` carries them. */
+export const CME_STATUSES = ['DRAFT', 'EVALUATED', 'INSPECTION_SCHEDULED', 'INSPECTED', 'CANCELLED'] as const;
+
+/** The wire form of a webhook body, for the endpoint to check after the signature. */
+export const cmeWebhookEventSchema = z.object({
+  eventId: z.string().min(1).max(200),
+  type: z.enum(['evaluation.done', 'inspection.done', 'status.changed']),
+  evaluationId: z.number().int().positive(),
+  status: z.string().max(64).optional(),
+  occurredAt: z.iso.datetime({ offset: true }),
+}) satisfies z.ZodType<CmeWebhookEvent>;
