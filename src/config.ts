@@ -78,6 +78,8 @@ const environmentSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().default('S3RVER'),
   S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
   S3_LOCAL_DIR: z.string().default('.data/s3'),
+  // A fixed port keeps the report URLs saved by earlier local runs valid after a restart.
+  S3_LOCAL_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(4568),
 
   KAFKA_BROKERS: z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port pairs separated by commas').optional(),
   KAFKA_CLIENT_ID: z.string().default('auction-applications'),
