@@ -1,6 +1,8 @@
 import type { Config } from './config.js';
 import type { Database } from './db/prisma.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics/metrics.js';
+import type { ServicePubSub } from './pubsub/pubsub.js';
 import type { CarfaxClient } from './integrations/carfax/contract.js';
 import type { CmeClient } from './integrations/cme/contract.js';
 import type { LotSink } from './integrations/lot-sink/contract.js';
@@ -24,4 +26,8 @@ export interface ServiceContext {
   logger: Logger;
   db: Database;
   integrations: Integrations;
+  /** Live application updates across processes; absent where nothing subscribes or publishes. */
+  pubSub?: ServicePubSub;
+  /** The process's Prometheus metrics; absent in tools and tests that do not collect them. */
+  metrics?: Metrics;
 }
