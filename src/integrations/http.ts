@@ -110,7 +110,8 @@ export class PartnerHttpClient {
 
   private async attempt(request: PartnerRequest): Promise<PartnerResponse> {
     const started = performance.now();
-    const url = new URL(request.path.replace(/^\//, ''), this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    // The `./` keeps a first segment with a colon, such as Telegram's `bot123:token`, from being read as a URL scheme.
+    const url = new URL(`./${request.path.replace(/^\//, '')}`, this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...request.headers };
     let body: string | undefined;
     if (request.json !== undefined) {
