@@ -127,6 +127,32 @@ describe('streamApplicationUpdates', () => {
     expect(actions((update as IteratorResult<ApplicationUpdate>).value)).toEqual(['WITHDRAWN']);
   });
 
+  it('closes at once on return', async () => {
+    const application = await createApplication('XTAGFK330JY300005');
+    let closed = 0;
+    const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: application.id, onClose: () => (closed += 1) });
+    await readUntil(stream, (updates) => updates.length === 1);
+    const waiting = stream.next();
+
+    const returned = await Promise.race([stream.return!(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 1000))]);
+
+    expect(returned).toEqual({ done: true, value: undefined });
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(closed).toBe(1);
+  });
+
+  it('ends when the pub/sub closes', async () => {
+    const application = await createApplication('XTAGFK330JY300006');
+    const ownService = await startPubSub({ connectionString: db.url, pool: db.pool, logger });
+    const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: ownService.pubSub, logger, applicationId: application.id });
+    await readUntil(stream, (updates) => updates.length === 1);
+    const waiting = stream.next();
+
+    await ownService.close();
+
+    expect(await waiting).toEqual({ done: true, value: undefined });
+  });
+
   it('ends at once for a missing application', async () => {
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: 999_999n });
 

@@ -19,12 +19,17 @@ export interface ApplicationUpdatesOptions {
   pubSub: ServicePubSub;
   logger: Logger;
   applicationId: bigint;
+  /** Called once when the stream ends, for whatever reason. */
+  onClose?: () => void;
 }
 
 /**
  * Stream the updates of one application: first its current state with the whole history, then
- * one update per batch of newly committed history entries, until the consumer stops or the
- * application is deleted. Authorisation is the caller's job and must happen before this is called.
+ * one update per batch of newly committed history entries, until the consumer stops, the
+ * application is deleted or the process shuts down. Authorisation is the caller's job and must happen before this is called.
+ * The stream is a Repeater, not an async generator, because a consumer's return() must end it at
+ * once: an async generator that waits for the next signal would postpone return() until a change
+ * comes, which for a finished application is never, and keep its listener until then.
  *
  * Each signal from the pub/sub only means "something changed", so the stream reads the entries
  * after the last one it sent. Signals that arrive during a read collapse into one more read, and
@@ -40,11 +45,19 @@ export function streamApplicationUpdates(options: ApplicationUpdatesOptions): Re
     let pending = true;
     let deleted = false;
     let wake: (() => void) | undefined;
+    const endOnShutdown = () => stop();
     void stop.then(() => {
+      pubSub.closing.removeEventListener('abort', endOnShutdown);
+      options.onClose?.();
       stopped = true;
       wake?.();
       void signals.return?.();
     });
+    if (pubSub.closing.aborted) {
+      stop();
+      return;
+    }
+    pubSub.closing.addEventListener('abort', endOnShutdown, { once: true });
 
     // The first next() call, inside this loop, attaches the listener before the first read
     // below, so a change committed during that read still produces a signal. The loop reads

@@ -21,11 +21,15 @@ export type PubSubTopics = {
   application: [applicationId: string, signal: ApplicationSignal | null];
 };
 
-export type ServicePubSub = PubSub<PubSubTopics>;
+export interface ServicePubSub extends PubSub<PubSubTopics> {
+  /** Aborted when the process shuts down, so that open subscriptions end and their clients reconnect elsewhere. */
+  readonly closing: AbortSignal;
+}
 
 export interface PubSubService {
   pubSub: ServicePubSub;
   eventTarget: PgEventTarget;
+  /** End the open subscriptions, then stop listening. */
   close(): Promise<void>;
 }
 
@@ -39,6 +43,14 @@ export interface PubSubService {
 export async function startPubSub(options: PgEventTargetOptions): Promise<PubSubService> {
   const eventTarget = new PgEventTarget(options);
   await eventTarget.start();
-  const pubSub = createPubSub<PubSubTopics>({ eventTarget });
-  return { pubSub, eventTarget, close: () => eventTarget.close() };
+  const closing = new AbortController();
+  const pubSub: ServicePubSub = Object.assign(createPubSub<PubSubTopics>({ eventTarget }), { closing: closing.signal });
+  return {
+    pubSub,
+    eventTarget,
+    close: async () => {
+      closing.abort();
+      await eventTarget.close();
+    },
+  };
 }
