@@ -109,3 +109,85 @@ export class InvalidTransitionError extends DomainError {
     );
   }
 }
+
+/**
+ * The reasons a ValidationError may carry. Each has a message in every language of the
+ * catalogue in src/i18n; a reason missing from this list is shown with a generic message.
+ */
+export const VALIDATION_REASONS = [
+  'required',
+  'wrong_type',
+  'too_small',
+  'too_big',
+  'invalid_format',
+  'unknown_field',
+  'vin_length',
+  'vin_forbidden_letter',
+  'vin_invalid_character',
+  'category_not_cars',
+  'section_not_used',
+  'user_ref_format',
+  'user_ref_mismatch',
+  'price_not_a_number',
+  'price_not_positive',
+  'mileage_negative',
+  'year_out_of_range',
+  'region_missing',
+  'inspect_time_past',
+  'inspect_place_empty',
+  'inspect_place_too_long',
+  'invalid_id',
+  'invalid_url',
+  'nothing_to_change',
+  'range_reversed',
+  'status_pair',
+  'idempotency_key_reused',
+] as const;
+
+export type ValidationReason = (typeof VALIDATION_REASONS)[number];
+
+/** Reasons an identified caller is forbidden an operation. */
+export const FORBIDDEN_REASONS = ['internal_operation', 'seller_operation'] as const;
+
+export type ForbiddenReason = (typeof FORBIDDEN_REASONS)[number];
+
+/** Reasons a request's credentials were rejected. */
+export const UNAUTHENTICATED_REASONS = [
+  'missing_credentials',
+  'invalid_token',
+  'token_expired',
+  'jwt_not_configured',
+  'unknown_service_token',
+  'user_id_header_not_allowed',
+  'invalid_user_id',
+] as const;
+
+export type UnauthenticatedReason = (typeof UNAUTHENTICATED_REASONS)[number];
+
+/** The request carries no credentials, or credentials that could not be verified. */
+export class UnauthenticatedError extends DomainError {
+  override name = 'UnauthenticatedError';
+
+  constructor(
+    readonly reason: UnauthenticatedReason,
+    detail?: string,
+  ) {
+    super('UNAUTHENTICATED', { reason }, `The request is not authenticated: ${reason}${detail ? ` (${detail})` : ''}.`);
+  }
+}
+
+/**
+ * A partner service failed or timed out, so the operation could not finish; nothing was
+ * changed and the caller may retry. `check` names the eligibility check that needed the partner.
+ */
+export class PartnerUnavailableError extends DomainError {
+  override name = 'PartnerUnavailableError';
+
+  constructor(
+    readonly partner: string,
+    readonly check?: string,
+    detail?: string,
+  ) {
+    super('PARTNER_UNAVAILABLE', { partner, check }, `Partner ${partner} is unavailable${detail ? `: ${detail}` : ''}.`);
+  }
+}
