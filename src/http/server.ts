@@ -1,0 +1,35 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Api } from './create-api.js';
+
+export interface ApiServer {
+  server: http.Server;
+  /** Such as `http://127.0.0.1:4000`. */
+  url: string;
+  /** Stop accepting connections and resolve once in-flight requests have finished. */
+  close(): Promise<void>;
+}
+
+/** Serve the API over node's HTTP server; port 0 picks a free port. */
+export async function startApiServer(api: Api, options: { port: number; host: string }): Promise<ApiServer> {
+  const server = http.createServer(api);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive connections would hold close() open until they time out.
+        server.closeIdleConnections();
+      }),
+  };
+}
