@@ -2,8 +2,11 @@ import { postSignedJson } from '../signed-delivery.js';
 import type { DeliverVerdict } from './contract.js';
 
 export interface HttpVerdictDeliveryOptions {
-  /** The full URL of our endpoint, such as `http://127.0.0.1:4000/internal/moderation/verdicts`. */
-  url: string;
+  /**
+   * The full URL of our endpoint, such as `http://127.0.0.1:4000/internal/moderation/verdicts`.
+   * A function is called at each delivery, for an API server that gets its port later.
+   */
+  url: string | (() => string);
   /** Shared with the endpoint (MODERATION_VERDICT_SECRET). */
   secret: string;
   /** Time limit of one POST in milliseconds. Default: 5000. */
@@ -17,6 +20,7 @@ export interface HttpVerdictDeliveryOptions {
  */
 export function createHttpVerdictDelivery(options: HttpVerdictDeliveryOptions): DeliverVerdict {
   return async (verdict) => {
-    await postSignedJson({ url: options.url, secret: options.secret, body: verdict, timeoutMs: options.timeoutMs });
+    const url = typeof options.url === 'function' ? options.url() : options.url;
+    await postSignedJson({ url, secret: options.secret, body: verdict, timeoutMs: options.timeoutMs });
   };
 }
