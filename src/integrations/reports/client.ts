@@ -46,8 +46,8 @@ export class S3ReportStore implements ReportStore {
       region: options.region,
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
       forcePathStyle: options.endpoint !== undefined,
-      // Since 3.729 the SDK sends bodies aws-chunked with a CRC32 trailer by default, and
-      // S3-compatible servers such as s3rver 3.7 store that framing inside the object.
+      // Since 3.729 the SDK sends stream bodies aws-chunked with a CRC32 trailer by default, and
+      // s3rver 3.7 stores that framing inside the object. Byte arrays are sent whole either way.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
@@ -90,8 +90,8 @@ export class S3ReportStore implements ReportStore {
         keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
       }
     });
-    // One DELETE per key: an application has at most a few reports, and multi-object delete
-    // needs a Content-MD5 that not every S3-compatible server checks the same way.
+    // One DELETE per key: an application has at most three reports, so a multi-object delete
+    // would save little.
     await Promise.all(keys.map((key) => this.send(`delete ${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key })))));
     this.options.logger?.info({ applicationId, keys }, `Deleted ${keys.length} reports of application ${applicationId} from bucket ${this.options.bucket}.`);
   }
@@ -100,7 +100,7 @@ export class S3ReportStore implements ReportStore {
     this.client.destroy();
   }
 
-  /** Run an S3 call and turn its failure into a PartnerError whose kind tells whether a retry may help. */
+  /** Run an S3 call and turn its failure into a PartnerError whose kind shows whether a retry may help. */
   private async send<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
