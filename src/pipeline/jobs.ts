@@ -39,7 +39,8 @@ export type VerdictJob = z.infer<typeof verdictJobSchema>;
 
 export const cmeEventJobSchema = applicationJobSchema.extend({
   eventId: z.string().min(1),
-  type: z.enum(['evaluation.done', 'inspection.done', 'status.changed']),
+  /** A CME webhook type, or `recheck` from the sweep: fetch every report still missing. */
+  type: z.enum(['evaluation.done', 'inspection.done', 'status.changed', 'recheck']),
   evaluationId: z.number().int().positive(),
   status: z.string().optional(),
 });
