@@ -61,3 +61,11 @@ describe('computeSignature', () => {
     expect(computeSignature('key', 1_800_000_000, '{}')).toBe('sha256=7321475872b03ff21bdc2dfd86ea2d99ec29c479fbe4a77aa6acf4509505493f');
   });
 });
+
+describe('verifySignature header sources', () => {
+  it('accepts any object with get', () => {
+    const signed = new Headers(signatureHeaders(secret, rawBody, now));
+    const ponyfill = { get: (name: string) => signed.get(name) };
+    expect(verifySignature({ secret, rawBody, headers: ponyfill, now })).toBe('ok');
+  });
+});

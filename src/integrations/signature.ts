@@ -43,8 +43,8 @@ export interface VerifySignatureOptions {
   secret: string;
   /** The body exactly as received: re-serialized JSON would not match the signature. */
   rawBody: string | Uint8Array;
-  /** The request headers: a Fetch `Headers` object or Node's `IncomingHttpHeaders`. */
-  headers: Headers | IncomingHttpHeaders;
+  /** The request headers: Fetch `Headers` (the global class or a ponyfill's) or Node's `IncomingHttpHeaders`. */
+  headers: HeaderSource;
   /** Default: DEFAULT_TOLERANCE_SECONDS. */
   toleranceSeconds?: number;
   /** Our clock in unix seconds; tests pass it to check the window edges. */
@@ -77,11 +77,14 @@ export function verifySignature(options: VerifySignatureOptions): SignatureCheck
   return matches ? 'ok' : 'bad_signature';
 }
 
-function readHeader(headers: Headers | IncomingHttpHeaders, name: string): string | undefined {
-  if (headers instanceof Headers) {
-    return headers.get(name) ?? undefined;
+/** Anything with a Fetch-style `get`, such as graphql-yoga's ponyfilled Headers, or Node's plain header object. */
+export type HeaderSource = Pick<Headers, 'get'> | IncomingHttpHeaders;
+
+function readHeader(headers: HeaderSource, name: string): string | undefined {
+  if (typeof headers.get === 'function') {
+    return (headers as Pick<Headers, 'get'>).get(name) ?? undefined;
   }
-  const value = headers[name.toLowerCase()];
+  const value = (headers as IncomingHttpHeaders)[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }
 
