@@ -12,11 +12,11 @@ export const SIGNATURE_HEADER = 'X-Signature';
 /** Unix time in whole seconds at which the sender signed the request. */
 export const SIGNATURE_TIMESTAMP_HEADER = 'X-Signature-Timestamp';
 
-/** How far the timestamp may be from our clock, either way, when the caller does not say. */
+/** Maximum distance of the timestamp from our clock, either way, unless the caller sets another. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /**
- * The outcome of a verification. Only `ok` may change anything; the others map to 401 answers.
+ * The outcome of a verification. Only `ok` may change anything, and the others map to 401 responses.
  * - `missing_headers`: a header is absent, or the timestamp is not a whole number of seconds;
  * - `stale_timestamp`: the timestamp is outside the tolerance window;
  * - `bad_signature`: the signature is malformed or does not match the body and timestamp.
