@@ -108,8 +108,9 @@ export async function createApplication(dependencies: ApplicationDependencies, i
     );
     return { application, vinWarnings: offer.vinWarnings, replayed: false };
   } catch (error) {
-    if (uniqueViolationOf(error, 'IdempotencyRecord') && idempotency) {
-      // A concurrent retry with the same key committed first, so return its application.
+    if (idempotency && (uniqueViolationOf(error, 'IdempotencyRecord') || uniqueViolationOf(error, 'AuctionApplication'))) {
+      // A concurrent retry with the same key may have committed first, and then its insert of
+      // the same VIN or of the same key failed this one: return the retry's application.
       const earlier = await findEarlierSubmission(dependencies.prisma, idempotency);
       if (earlier) {
         return { application: earlier, vinWarnings: offer.vinWarnings, replayed: true };

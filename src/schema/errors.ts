@@ -36,6 +36,9 @@ export const ErrorInterface = builder.interfaceRef<DomainError>('Error').impleme
   }),
 });
 
+// Every error type with a `check` field declares it nullable, because clients select it from
+// several members of one result union, and GraphQL rejects fields of one name whose types differ.
+
 builder.objectType(ValidationError, {
   name: 'ValidationError',
   interfaces: [ErrorInterface],
@@ -73,7 +76,7 @@ builder.objectType(IntakeClosedError, {
   name: 'IntakeClosedError',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    check: t.field({ type: EligibilityCheckEnum, resolve: () => 'KILL_SWITCH' as const }),
+    check: t.field({ type: EligibilityCheckEnum, nullable: true, resolve: () => 'KILL_SWITCH' as const }),
   }),
 });
 
@@ -81,7 +84,7 @@ builder.objectType(OfferNotEligibleError, {
   name: 'OfferNotEligibleError',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    check: t.field({ type: EligibilityCheckEnum, resolve: (error) => error.check as (typeof ELIGIBILITY_CHECKS)[number] }),
+    check: t.field({ type: EligibilityCheckEnum, nullable: true, resolve: (error) => error.check as (typeof ELIGIBILITY_CHECKS)[number] }),
     dimension: t.string({
       nullable: true,
       description: 'The dimension of the global filter the offer did not match: region, mark, year, price or mileage.',
@@ -95,7 +98,7 @@ builder.objectType(ActiveApplicationExistsError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     vin: t.exposeString('vin'),
-    check: t.field({ type: EligibilityCheckEnum, resolve: () => 'ACTIVE_APPLICATION' as const }),
+    check: t.field({ type: EligibilityCheckEnum, nullable: true, resolve: () => 'ACTIVE_APPLICATION' as const }),
   }),
 });
 
