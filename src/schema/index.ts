@@ -8,6 +8,7 @@ import './application.js';
 import './application-mutations.js';
 import './auctionability.js';
 import './intake-settings.js';
+import './subscription.js';
 
 export { builder, type GraphQLContext } from './builder.js';
 
