@@ -3,9 +3,28 @@ import { PartnerUnavailableError, ValidationError } from '../domain/errors.js';
 import { parseOffer, type ParsedOffer } from '../domain/offer.js';
 import { FINAL_STATUSES } from '../domain/statuses.js';
 import { validateVin } from '../domain/vin.js';
+import { translateError } from '../i18n/index.js';
 import { builder, sellerOrService } from './builder.js';
-import { AUTH_ERRORS, EligibilityCheckEnum, ErrorInterface } from './errors.js';
+import { AUTH_ERRORS, EligibilityCheckEnum, ErrorCodeEnum } from './errors.js';
 import { VinWarningRef } from './vin.js';
+
+type Ineligibility = Extract<Eligibility, { eligible: false }>;
+
+// The reason is an object of its own rather than the error itself, because graphql-js treats
+// an Error returned by a resolver as a failure of the field.
+const IneligibilityRef = builder.objectRef<Ineligibility>('Ineligibility').implement({
+  description: 'The check that rejected an offer, and a message for the seller.',
+  fields: (t) => ({
+    check: t.field({ type: EligibilityCheckEnum, resolve: (ineligibility) => ineligibility.check }),
+    code: t.field({ type: ErrorCodeEnum, resolve: (ineligibility) => ineligibility.error.code }),
+    message: t.string({ resolve: (ineligibility, _args, context) => translateError(ineligibility.error, context.locale) }),
+    dimension: t.string({
+      nullable: true,
+      description: 'The dimension of the global filter the offer did not match: region, mark, year, price or mileage.',
+      resolve: (ineligibility) => (ineligibility.error.params.dimension === undefined ? null : String(ineligibility.error.params.dimension)),
+    }),
+  }),
+});
 
 const AuctionabilityRef = builder.objectRef<{ offer: ParsedOffer; eligibility: Eligibility }>('Auctionability').implement({
   description: 'Whether an offer may go to auction now, and if not, which check rejected it and why.',
@@ -17,10 +36,10 @@ const AuctionabilityRef = builder.objectRef<{ offer: ParsedOffer; eligibility: E
       resolve: ({ eligibility }) => (eligibility.eligible ? null : eligibility.check),
     }),
     reason: t.field({
-      type: ErrorInterface,
+      type: IneligibilityRef,
       nullable: true,
-      description: 'Why the offer may not go to auction, with a message for the seller.',
-      resolve: ({ eligibility }) => (eligibility.eligible ? null : eligibility.error),
+      description: 'Why the offer may not go to auction; null when it may.',
+      resolve: ({ eligibility }) => (eligibility.eligible ? null : eligibility),
     }),
     vin: t.string({ resolve: ({ offer }) => offer.vin }),
     vinWarnings: t.field({ type: [VinWarningRef], resolve: ({ offer }) => offer.vinWarnings }),
