@@ -6,6 +6,7 @@ import { CME_WEBHOOK_PATH, cmeWebhookEventSchema, type CmeWebhookEvent } from '.
 import { MODERATION_VERDICT_PATH } from '../integrations/moderation/contract.js';
 import { verifySignature, type SignatureCheck, SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER } from '../integrations/signature.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { enqueueStage, TASK } from '../pipeline/jobs.js';
 import { acceptModerationVerdict } from '../pipeline/verdict-intake.js';
 
@@ -15,6 +16,8 @@ export interface WebhooksPluginOptions {
   config: Pick<Config, 'CME_WEBHOOK_SECRET' | 'CME_WEBHOOK_TOLERANCE_SECONDS' | 'MODERATION_VERDICT_SECRET'>;
   /** The largest body accepted, in bytes. Default: 65536. */
   maxBodyBytes?: number;
+  /** Counts rejected requests by source and reason. Default: none. */
+  metrics?: Pick<Metrics, 'countWebhookRejection'>;
 }
 
 /** The idempotency scope of CME webhooks, keyed by CME's event id. */
@@ -61,6 +64,9 @@ export function useWebhooks(options: WebhooksPluginOptions): Plugin {
         }
       }
 
+      if (reply.status >= 400) {
+        options.metrics?.countWebhookRejection(route === 'cme' ? 'cme' : 'moderation', String(reply.body.error));
+      }
       endResponse(new fetchAPI.Response(JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers } }));
     },
   };

@@ -81,9 +81,13 @@ async function runStage<Schema extends z.ZodType>(
     return;
   }
 
+  const started = performance.now();
+  const observe = (outcome: 'ok' | 'error') => ctx.metrics?.observeStage(definition.identifier, (performance.now() - started) / 1000, outcome);
   try {
     await definition.run({ ctx, payload: parsed.data, logger, helpers });
+    observe('ok');
   } catch (error) {
+    observe('error');
     if (error instanceof PartnerError && !error.transient) {
       logger.error(
         { err: error, partner: error.partner, kind: error.kind, status: error.status },

@@ -9,7 +9,8 @@ import { defineStage } from '../pipeline/stage.js';
 /**
  * Ask every source for a moderated application: order the ProAuto report from CARFAX and create
  * the CME evaluation draft, then move it to WAITING_DATA / WAITING_INSPECTION with the sources
- * that have not answered in `waiting_data`.
+ * that have not answered in `waiting_data`. A report CARFAX did not have at once gets its first
+ * poll CARFAX_FIRST_POLL_SECONDS later; the crontab polls it after that.
  *
  * Each partner's id is committed as soon as it arrives, so a retry after a crash skips the
  * partners that already answered. Only a crash between a partner's answer and that commit
@@ -80,6 +81,15 @@ export const requestEnrichment = defineStage({
       }
       if (waitingData.length === 0) {
         await enqueueStage(tx, TASK.handOffLot, { applicationId: payload.applicationId });
+      }
+      if (waitingData.includes('CARFAX')) {
+        // Reports are often ready within seconds, so one early poll saves waiting for the crontab.
+        await enqueueStage(
+          tx,
+          TASK.pollCarfax,
+          { applicationId: payload.applicationId },
+          { jobKey: `${TASK.pollCarfax}:${payload.applicationId}`, runAt: new Date(Date.now() + ctx.config.CARFAX_FIRST_POLL_SECONDS * 1000) },
+        );
       }
       logger.info(`Application ${applicationId} waits for ${waitingData.join(', ') || 'nothing'}.`);
     });
