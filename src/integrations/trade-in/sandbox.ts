@@ -5,7 +5,7 @@ import { parseRequestBody } from '../sandbox-input.js';
 import type { TradeInEligibilityAnswer, TradeInEligibilityRequest } from './contract.js';
 
 export interface TradeInSandboxOptions extends PartnerSandboxOptions {
-  /** VINs the sandbox rejects as not eligible. */
+  /** VINs the sandbox rejects as not eligible, upper-cased. */
   ineligibleVins?: Iterable<string>;
   /** Offer ids the sandbox rejects as not eligible. */
   ineligibleOfferIds?: Iterable<string>;
@@ -26,6 +26,7 @@ const requestSchema = z.object({
  * changed while it runs, and `POST /__sandbox/faults` injects latency and failures.
  */
 export class TradeInSandbox extends PartnerSandbox {
+  /** Compared with the request's upper-cased VIN, so entries added later must be upper-case too. */
   readonly ineligibleVins: Set<string>;
   readonly ineligibleOfferIds: Set<string>;
   /** Every eligibility request received, in order. */
