@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ReportStore } from '../src/integrations/reports/contract.js';
 import { S3ReportStore } from '../src/integrations/reports/client.js';
 import { startLocalS3, type LocalS3 } from '../src/integrations/reports/local-s3.js';
-import { countRecords, createThroughApi, LADA_OWNER, loadOffer, LOTS, offerWith, OPERATOR_TOKEN, seller, startTestApi, type TestApi } from './support/api.js';
+import { countRecords, createThroughApi, JWT_SECRET, LADA_OWNER, loadOffer, LOTS, offerWith, OPERATOR_TOKEN, seller, startTestApi, type TestApi } from './support/api.js';
 
 const BUCKET = 'auction-reports';
 
@@ -130,6 +131,15 @@ describe('internal operations', () => {
     const response = await testApi.graphql(query, variables);
 
     expect(response.data[name].__typename).toBe('UnauthenticatedError');
+  });
+
+  it.each(INTERNAL_FIELDS)('forbid %s to a seller JWT', async (name) => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(LADA_OWNER).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
+    const [, query, variables] = internalOperations('1').find(([operation]) => operation === name)!;
+
+    const response = await testApi.graphql(query, variables, { authorization: `Bearer ${token}` });
+
+    expect(response.data[name].__typename).toBe('ForbiddenError');
   });
 
   it('rejects an unknown service token', async () => {
