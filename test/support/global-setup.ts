@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { setupKafka, teardownKafka } from './kafka-broker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +24,7 @@ let templateUrl: URL | undefined;
  * the run. Its name carries the process id, so runs on one server do not share it.
  */
 export async function setup(project: TestProject): Promise<void> {
+  await setupKafka(project);
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     embeddedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'auction-applications-pg-'));
@@ -44,6 +46,7 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await teardownKafka();
   if (templateUrl) {
     const name = templateUrl.pathname.slice(1);
     await withAdminClient(templateUrl.toString(), (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { run, type Runner } from 'graphile-worker';
+import type { Consumer, Kafka } from 'kafkajs';
+import { inject } from 'vitest';
+import { createKafkaClient } from '../../src/kafka/client.js';
+import { startOutboxWakeup } from '../../src/kafka/outbox-wakeup.js';
+import { createRecordPublisher, type RecordPublisher } from '../../src/kafka/publisher.js';
+import { ensureTopics, type TopicSettings } from '../../src/kafka/topics.js';
+import type { Logger } from '../../src/logger.js';
+import { createGraphileLogger } from '../../src/pipeline/graphile-logger.js';
+import { createPublishOutboxTask, PUBLISH_OUTBOX_TASK } from '../../src/tasks/publish_outbox.js';
+import type { TestDatabase } from './database.js';
+
+/**
+ * Kafka for tests: the run's broker found by the global setup, topics of each test file's own,
+ * and a reader that collects what reached a topic. Test files skip their Kafka tests with
+ * `describe.skipIf(kafkaSkipReason())`; the global setup already printed why, and in CI it fails
+ * the run instead of letting them skip.
+ */
+
+/** The run's bootstrap servers, or '' when the Kafka tests are skipped. */
+export function testKafkaBrokers(): string {
+  return inject('kafkaBrokers');
+}
+
+/** Why the Kafka tests are skipped, or '' when they run. */
+export function kafkaSkipReason(): string {
+  return inject('kafkaSkipReason');
+}
+
+/** Why tests that stop and restart a broker of their own are skipped, or '' when they run. */
+export function localKafkaSkipReason(): string {
+  return inject('localKafkaSkipReason');
+}
+
+/** Topic names of the file's own, so test files that run at once never read each other's records. */
+export function uniqueTopics(): TopicSettings {
+  const suffix = randomBytes(4).toString('hex');
+  return {
+    KAFKA_EVENTS_TOPIC: `test.events.${suffix}`,
+    KAFKA_VERDICTS_TOPIC: `test.verdicts.${suffix}`,
+    KAFKA_VERDICTS_DLQ_TOPIC: `test.verdicts.dlq.${suffix}`,
+  };
+}
+
+export function testKafkaClient(brokers: string, logger: Logger): Kafka {
+  return createKafkaClient({ KAFKA_BROKERS: brokers, KAFKA_CLIENT_ID: 'auction-applications-tests' }, logger);
+}
+
+export async function createTopics(kafka: Kafka, topics: TopicSettings, logger: Logger): Promise<void> {
+  await ensureTopics(kafka, Object.values(topics), logger);
+}
+
+export interface ReceivedRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * A consumer in a group of its own that reads a topic from the beginning and keeps every record,
+ * in the order of each partition.
+ */
+export class TopicReader {
+  readonly records: ReceivedRecord[] = [];
+
+  private constructor(
+    readonly topic: string,
+    private readonly consumer: Consumer,
+  ) {}
+
+  static async start(kafka: Kafka, topic: string): Promise<TopicReader> {
+    const consumer = kafka.consumer({ groupId: `test-reader-${randomBytes(4).toString('hex')}` });
+    const reader = new TopicReader(topic, consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+        reader.records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+      },
+    });
+    return reader;
+  }
+
+  /** Wait until `done(records)` holds; throw after `timeoutMs`, naming what was expected and what arrived. */
+  async waitFor(expected: string, done: (records: ReceivedRecord[]) => boolean, timeoutMs = 30_000): Promise<ReceivedRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(this.records)) {
+      if (Date.now() > deadline) {
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${expected} on ${this.topic}; ${this.records.length} records arrived.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return this.records;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export interface TestRelay {
+  publisher: RecordPublisher;
+  runner: Runner;
+  stop(): Promise<void>;
+}
+
+/**
+ * Run the outbox relay as the service does: graphile-worker with the `publish_outbox` task, woken
+ * by NOTIFY on commit. No crontab runs, so events that arrive prove the wake-up works.
+ */
+export async function startTestRelay(options: { db: TestDatabase; kafka: Kafka; topic: string; logger: Logger; batchSize?: number }): Promise<TestRelay> {
+  const { db, kafka, topic, logger } = options;
+  const publisher = createRecordPublisher(kafka, logger);
+  const runner = await run({
+    pgPool: db.pool,
+    taskList: { [PUBLISH_OUTBOX_TASK]: createPublishOutboxTask({ pool: db.pool, publisher, topic, logger, batchSize: options.batchSize }) },
+    concurrency: 2,
+    pollInterval: 200,
+    noHandleSignals: true,
+    logger: createGraphileLogger(logger),
+  });
+  const wakeup = await startOutboxWakeup({ connectionString: db.url, pool: db.pool, logger });
+  return {
+    publisher,
+    runner,
+    async stop() {
+      await wakeup.close();
+      await runner.stop();
+      await publisher.close();
+    },
+  };
+}
