@@ -16,8 +16,9 @@ export const POLL_BATCH_SIZE = 500;
 /**
  * Poll CARFAX for ProAuto reports. The crontab run (no application id) scans every application
  * waiting for CARFAX through the GIN index on `waiting_data`, in batches, and queues one poll per
- * application on its own queue; a job key per application keeps one pending poll each, however
- * often the crontab fires. A per-application run fetches the report and stores it only when every
+ * application on its own queue. A job key per application keeps one pending poll each, however
+ * often the crontab fires, and moves a poll scheduled for later, such as the first one after
+ * the order, to now. A per-application run fetches the report and stores it only when every
  * required block is present; an incomplete report waits for the next crontab run.
  */
 export const pollCarfax = defineStage({
@@ -52,7 +53,7 @@ async function queueCarfaxPolls(ctx: ServiceContext, logger: Logger): Promise<vo
         payload => json_build_object('applicationId', application_id::text),
         queue_name => ${applicationQueue('')} || application_id::text,
         job_key => ${`${TASK.pollCarfax}:`} || application_id::text,
-        job_key_mode => 'preserve_run_at'
+        job_key_mode => 'replace'
       ) IS NOT NULL AS queued
         FROM batch ORDER BY application_id`;
     queued += rows.length;

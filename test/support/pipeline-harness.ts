@@ -51,8 +51,14 @@ export interface PipelineHarness {
   startWorker(options?: StartWorkerOptions): Promise<PipelineWorker>;
   /** Queue the crontab's CARFAX scan now, instead of waiting for the next minute. */
   pollCarfaxNow(): Promise<void>;
-  /** Wait until an application matches, polling CARFAX along the way. */
-  waitForApplication(id: bigint, predicate: (application: AuctionApplication) => boolean, timeoutMs?: number): Promise<AuctionApplication>;
+  /** Wait until an application matches, polling CARFAX along the way unless `pollCarfax` is false. */
+  waitForApplication(
+    id: bigint,
+    predicate: (application: AuctionApplication) => boolean,
+    options?: { timeoutMs?: number; pollCarfax?: boolean },
+  ): Promise<AuctionApplication>;
+  /** Wait until no job is due now or running, so every stage queued so far has run. */
+  waitForIdle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -139,7 +145,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions = {})
     async pollCarfaxNow() {
       await db.prisma.$transaction((tx) => addJobInTransaction(tx, TASK.pollCarfax, {}, { jobKey: 'poll_carfax' }));
     },
-    async waitForApplication(id, predicate, timeoutMs = 30_000) {
+    async waitForApplication(id, predicate, { timeoutMs = 30_000, pollCarfax = true } = {}) {
       const deadline = Date.now() + timeoutMs;
       let last: AuctionApplication | null = null;
       while (Date.now() < deadline) {
@@ -147,12 +153,27 @@ export async function startPipelineHarness(options: PipelineHarnessOptions = {})
         if (last && predicate(last)) {
           return last;
         }
-        if (last?.waitingData.includes('CARFAX')) {
+        if (pollCarfax && last?.waitingData.includes('CARFAX')) {
           await harness.pollCarfaxNow();
         }
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       throw new Error(`Application ${id} did not reach the expected state within ${timeoutMs} ms; it is ${JSON.stringify(describe(last))}.`);
+    },
+    async waitForIdle(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { rows } = await db.pool.query<{ busy: number }>(
+          'SELECT count(*)::int AS busy FROM graphile_worker.jobs WHERE attempts < max_attempts AND (run_at <= now() OR locked_by IS NOT NULL)',
+        );
+        if (rows[0]!.busy === 0) {
+          return;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`${rows[0]!.busy} jobs were still due or running after ${timeoutMs} ms.`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     async close() {
       await Promise.all(workers.map((worker) => worker.stop()));
