@@ -71,7 +71,14 @@ async function main(): Promise<void> {
     });
     const server = await startApiServer(api, { port: config.PORT, host: config.HOST });
     const webSockets = attachGraphqlWs(server.server, api, { logger });
-    running.push({ name: 'API server', stop: async () => Promise.all([webSockets.close(), server.close()]) });
+    running.push({
+      name: 'API server',
+      stop: async () => {
+        // Open subscriptions would hold the server open until the shutdown timeout.
+        pubSub.endSubscriptions();
+        await Promise.all([webSockets.close(), server.close()]);
+      },
+    });
     apiUrl = server.url;
     logger.info(`The API serves GraphQL at ${server.url}/graphql.`);
   }

@@ -27,8 +27,14 @@ export async function startApiServer(api: Api, options: { port: number; host: st
     url: `http://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Idle keep-alive connections would hold close() open until they time out.
+        // Idle keep-alive connections would hold close() open until they time out (5 s by
+        // default). Connections that become idle later, such as an SSE stream that ended during
+        // the shutdown, would too, so idle connections are closed until the server is.
+        const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+        server.close((error) => {
+          clearInterval(closeIdle);
+          return error ? reject(error) : resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -29,6 +29,11 @@ export interface ServicePubSub extends PubSub<PubSubTopics> {
 export interface PubSubService {
   pubSub: ServicePubSub;
   eventTarget: PgEventTarget;
+  /**
+   * End every open subscription, so that a draining HTTP server is not held open by SSE streams
+   * and WebSocket clients reconnect to another replica. Listening goes on until close().
+   */
+  endSubscriptions(): void;
   /** End the open subscriptions, then stop listening. */
   close(): Promise<void>;
 }
@@ -48,6 +53,7 @@ export async function startPubSub(options: PgEventTargetOptions): Promise<PubSub
   return {
     pubSub,
     eventTarget,
+    endSubscriptions: () => closing.abort(),
     close: async () => {
       closing.abort();
       await eventTarget.close();
