@@ -21,6 +21,9 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next checkout opens a fresh connection.
   pool.on('error', () => {});
+  // The same holds for a checked-out client, whose query in flight rejects anyway. With both
+  // listeners graphile-worker also stops warning on standard error that the pool lacks them.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
