@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeApplication, insertApplication } from '../src/domain/changes.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics/metrics.js';
+import { sweepStuckApplications } from '../src/pipeline/sweep.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -65,9 +66,16 @@ describe('database gauges', () => {
     expect(valueOf(text, 'auction_applications_closed_24h{status="REJECTED"}')).toBe(1);
   });
 
-  it('count stuck applications', () => {
-    expect(valueOf(text, 'auction_applications_stuck{application_status="NEW"}')).toBe(1);
-    expect(valueOf(text, 'auction_applications_stuck{application_status="MODERATED"}')).toBeUndefined();
+  it('count stuck applications by stage', () => {
+    expect(valueOf(text, 'auction_applications_stuck{stage="moderation"}')).toBe(1);
+    expect(valueOf(text, 'auction_applications_stuck{stage="enrichment"}')).toBeUndefined();
+  });
+
+  it('count as stuck what the sweep finds', async () => {
+    const report = await sweepStuckApplications({ db, logger, config: { STUCK_AFTER_MINUTES: 30 } });
+
+    expect(report.stuck.moderation).toBe(1);
+    expect(report.total).toBe(1);
   });
 
   it('report the outbox backlog and age', () => {

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { Prisma, type ApplicationStatus, type ModerationStatus } from '../db/prisma.js';
+import { stuckCondition, stuckStage, type StuckStage } from '../pipeline/sweep.js';
 
 /**
  * The gauges that come from the database, read in one short read-only transaction per scrape.
@@ -11,8 +13,8 @@ export interface DatabaseSnapshot {
   activeApplications: { status: string; applicationStatus: string; count: number }[];
   /** Applications that became REJECTED, WITHDRAWN or FINISHED in the last 24 hours. */
   closedApplications: { status: string; count: number }[];
-  /** Applications in a pipeline state past the stuck deadline, by that state. */
-  stuckApplications: { applicationStatus: string; count: number }[];
+  /** Stuck applications, by the stage they wait in, as the sweep counts them. */
+  stuckApplications: { stage: StuckStage; count: number }[];
   outboxUnpublished: number;
   /** Zero when nothing waits. */
   outboxOldestUnpublishedAgeSeconds: number;
@@ -27,12 +29,6 @@ export interface DatabaseSnapshot {
  * job has used up its attempts and stays in the table until an operator acts.
  */
 export type JobState = 'ready' | 'scheduled' | 'running' | 'failed';
-
-/**
- * The states in which the pipeline itself must move an application on. WAITING_DATA is left
- * out, because it waits for partners: the CME inspection happens on the seller's chosen day.
- */
-export const STUCK_APPLICATION_STATUSES = ['NEW', 'MODERATED', 'READY'] as const;
 
 export interface SnapshotOptions {
   /** Minutes after the last change at which an application in a pipeline state counts as stuck. */
@@ -65,14 +61,17 @@ export async function readDatabaseSnapshot(pool: pg.Pool, options: SnapshotOptio
         AND updated_at > now() - interval '24 hours'
       GROUP BY 1`);
 
-    const stuck = await client.query<{ application_status: string; count: number }>(
-      `SELECT application_status::text, count(*)::int AS count
-      FROM auction_applications
-      WHERE application_status = ANY($1::"APPLICATION_STATUS"[])
-        AND updated_at < now() - make_interval(mins => $2)
-      GROUP BY 1`,
-      [STUCK_APPLICATION_STATUSES, options.stuckAfterMinutes],
-    );
+    // Grouped by the columns that decide the stage, so the sweep's own rule names the stage.
+    const stuckQuery = Prisma.sql`
+      SELECT a.application_status::text, a.moderation_status::text,
+             a.pro_auto_report IS NOT NULL AS has_pro_auto_report,
+             a.cme_evaluation IS NOT NULL AS has_cme_evaluation,
+             a.cme_inspection IS NOT NULL AS has_cme_inspection,
+             count(*)::int AS count
+      FROM auction_applications a
+      WHERE ${stuckCondition(options.stuckAfterMinutes)}
+      GROUP BY 1, 2, 3, 4, 5`;
+    const stuck = await client.query<StuckGroup>(stuckQuery.text, stuckQuery.values);
 
     // TODO: without a partial index on unpublished events this scans the whole outbox. It stays
     // cheap only while published events are pruned or such an index exists.
@@ -103,7 +102,7 @@ export async function readDatabaseSnapshot(pool: pg.Pool, options: SnapshotOptio
     return {
       activeApplications: active.rows.map((row) => ({ status: row.status, applicationStatus: row.application_status, count: row.count })),
       closedApplications: closed.rows,
-      stuckApplications: stuck.rows.map((row) => ({ applicationStatus: row.application_status, count: row.count })),
+      stuckApplications: countByStage(stuck.rows),
       outboxUnpublished: outbox.rows[0]?.unpublished ?? 0,
       outboxOldestUnpublishedAgeSeconds: Math.max(0, outbox.rows[0]?.oldest_age ?? 0),
       jobs: jobs.rows,
@@ -115,4 +114,29 @@ export async function readDatabaseSnapshot(pool: pg.Pool, options: SnapshotOptio
   } finally {
     client.release();
   }
+}
+
+interface StuckGroup {
+  application_status: ApplicationStatus;
+  moderation_status: ModerationStatus | null;
+  has_pro_auto_report: boolean;
+  has_cme_evaluation: boolean;
+  has_cme_inspection: boolean;
+  count: number;
+}
+
+function countByStage(groups: StuckGroup[]): { stage: StuckStage; count: number }[] {
+  const counts = new Map<StuckStage, number>();
+  for (const group of groups) {
+    // stuckStage reads only whether each report URL is present.
+    const stage = stuckStage({
+      application_status: group.application_status,
+      moderation_status: group.moderation_status,
+      pro_auto_report: group.has_pro_auto_report ? 'stored' : null,
+      cme_evaluation: group.has_cme_evaluation ? 'stored' : null,
+      cme_inspection: group.has_cme_inspection ? 'stored' : null,
+    });
+    counts.set(stage, (counts.get(stage) ?? 0) + group.count);
+  }
+  return [...counts].map(([stage, count]) => ({ stage, count }));
 }

@@ -187,13 +187,13 @@ export class Metrics {
     });
     new Gauge({
       name: 'auction_applications_stuck',
-      help: 'Applications in NEW, MODERATED or READY with no change for longer than STUCK_AFTER_MINUTES, by pipeline state.',
-      labelNames: ['application_status'],
+      help: 'Applications with no change for longer than STUCK_AFTER_MINUTES in a stage the pipeline drives, by stage (the sweep rule).',
+      labelNames: ['stage'],
       registers,
       async collect() {
         this.reset();
         for (const row of (await snapshot())?.stuckApplications ?? []) {
-          this.set({ application_status: row.applicationStatus }, row.count);
+          this.set({ stage: row.stage }, row.count);
         }
       },
     });

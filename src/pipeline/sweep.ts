@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { ApplicationStatus, Database, DataSource, ModerationStatus } from '../db/prisma.js';
+import { Prisma, type ApplicationStatus, type Database, type DataSource, type ModerationStatus } from '../db/prisma.js';
 import { applicationQueue } from '../jobs/add-job.js';
 import type { Logger } from '../logger.js';
 import { enqueueStage, TASK } from './jobs.js';
@@ -92,20 +92,29 @@ async function findStuck(db: Database, stuckAfterMinutes: number, after: bigint)
                 AND j.attempts < j.max_attempts
            ) AS has_live_job
       FROM auction_applications a
-     WHERE a.application_status IN ('NEW', 'MODERATED', 'WAITING_DATA', 'READY')
+     WHERE ${stuckCondition(stuckAfterMinutes)}
+       AND a.application_id > ${after}
+     ORDER BY a.application_id
+     LIMIT ${SWEEP_BATCH_SIZE}`;
+}
+
+/**
+ * The condition on `auction_applications a` under which an application is stuck. The sweep and
+ * the stuck-applications gauge both use it, so they count the same applications.
+ */
+export function stuckCondition(stuckAfterMinutes: number): Prisma.Sql {
+  return Prisma.sql`a.application_status IN ('NEW', 'MODERATED', 'WAITING_DATA', 'READY')
        AND a.status NOT IN ('REJECTED', 'WITHDRAWN', 'FINISHED')
        AND a.updated_at < now() - make_interval(mins => ${stuckAfterMinutes}::int)
        AND NOT (
          a.application_status = 'WAITING_DATA'
          AND a.waiting_data = ARRAY['CME']::"DATA_SOURCE"[]
          AND a.inspect_time > now() - make_interval(mins => ${stuckAfterMinutes}::int)
-       )
-       AND a.application_id > ${after}
-     ORDER BY a.application_id
-     LIMIT ${SWEEP_BATCH_SIZE}`;
+       )`;
 }
 
-function stuckStage(row: StuckRow): StuckStage {
+/** The stage a stuck application waits in, from the columns that tell it apart. */
+export function stuckStage(row: Pick<StuckRow, 'application_status' | 'moderation_status' | 'pro_auto_report' | 'cme_evaluation' | 'cme_inspection'>): StuckStage {
   switch (row.application_status) {
     case 'NEW':
       return row.moderation_status === null ? 'moderation' : 'verdict';
