@@ -17,6 +17,11 @@ export interface StartWorkerOptions {
   cron?: boolean;
   /** How often to look for jobs due later, such as retries, in milliseconds. Default: 2000. */
   pollInterval?: number;
+  /**
+   * Job locks younger than this are not released at start even when their worker is gone,
+   * because a starting worker may not hold its liveness lock yet. Default: 30.
+   */
+  unlockGraceSeconds?: number;
 }
 
 export interface PipelineWorker {
@@ -35,7 +40,7 @@ export async function startWorker(ctx: ServiceContext, options: StartWorkerOptio
   const workerLogger = logger.child({ component: 'worker' });
 
   try {
-    await unlockCrashedWorkers(db.pool, workerLogger);
+    await unlockCrashedWorkers(db.pool, workerLogger, { graceSeconds: options.unlockGraceSeconds });
   } catch (error) {
     workerLogger.error({ err: error }, 'Releasing the jobs of crashed workers failed at start; the sweep tries again later.');
   }
