@@ -34,7 +34,8 @@ export function lastSweepReport(): SweepReport | undefined {
   return lastReport;
 }
 
-interface StuckRow {
+/** The columns of an application that the sweep reads. */
+export interface StuckRow {
   application_id: bigint;
   application_status: ApplicationStatus;
   moderation_status: ModerationStatus | null;
@@ -132,7 +133,8 @@ export function stuckStage(row: Pick<StuckRow, 'application_status' | 'moderatio
   }
 }
 
-async function requeue(db: Database, row: StuckRow, stage: StuckStage): Promise<void> {
+/** Queue the job of an application's stage again, as the sweep does; operators' `unstick` uses it too. */
+export async function requeue(db: Database, row: StuckRow, stage: StuckStage): Promise<void> {
   const applicationId = row.application_id.toString();
   await db.prisma.$transaction(async (tx) => {
     switch (stage) {
