@@ -153,7 +153,7 @@ EOF
     local cluster_id
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     java "${java_opts[@]}" kafka.tools.StorageTool format --ignore-formatted \
-      --cluster-id "$cluster_id" --config "$run_dir/server.properties" >"$run_dir/format.log" 2>&1 ||
+      "--cluster-id=$cluster_id" --config "$run_dir/server.properties" >"$run_dir/format.log" 2>&1 ||
       { cat "$run_dir/format.log" >&2; die "formatting the storage in $run_dir/data failed."; }
   fi
 

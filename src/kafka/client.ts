@@ -35,6 +35,9 @@ export function createKafkaClient(config: KafkaSettings, logger: Logger, overrid
     clientId: config.KAFKA_CLIENT_ID,
     brokers: parseBrokers(config.KAFKA_BROKERS),
     connectionTimeout: 3000,
+    // Connecting gives up after about 10 s (5 retries, 300 ms doubling up to 5 s), so a caller
+    // such as the outbox relay fails during a broker outage and retries on its own schedule.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
     // kafkajs's DEBUG level logs every request; INFO and above go to pino, which filters further.
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),

@@ -36,6 +36,11 @@ export interface VerdictConsumerOptions {
   deadLetters?: RecordPublisher;
   /** Delay before a restart after a crash that kafkajs does not restart from, in ms. Default: 5000. */
   restartDelayMs?: number;
+  /**
+   * The longest time a fetch waits for new records, in ms. `stop` waits for the fetch in
+   * progress, so this also bounds how long stopping takes. Default: 5000 (kafkajs's default).
+   */
+  maxWaitTimeMs?: number;
 }
 
 export interface VerdictConsumer {
@@ -122,7 +127,9 @@ export function startVerdictConsumer(options: VerdictConsumerOptions): VerdictCo
   const launch = async () => {
     const current = options.kafka.consumer({
       groupId: options.groupId,
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000, restartOnFailure: async () => true },
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 5000,
+      // A crash during stop() must not bring the consumer back.
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000, restartOnFailure: async () => !stopped },
     });
     consumer = current;
     current.on(current.events.GROUP_JOIN, ({ payload }) => {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { run, type Runner } from 'graphile-worker';
 import type { Consumer, Kafka } from 'kafkajs';
 import { inject } from 'vitest';
+import { PIPELINE_ACTOR } from '../../src/domain/actor.js';
+import { changeApplication, type ApplicationChanges } from '../../src/domain/changes.js';
 import { createKafkaClient } from '../../src/kafka/client.js';
 import { startOutboxWakeup } from '../../src/kafka/outbox-wakeup.js';
 import { createRecordPublisher, type RecordPublisher } from '../../src/kafka/publisher.js';
@@ -10,6 +12,7 @@ import type { Logger } from '../../src/logger.js';
 import { createGraphileLogger } from '../../src/pipeline/graphile-logger.js';
 import { createPublishOutboxTask, PUBLISH_OUTBOX_TASK } from '../../src/tasks/publish_outbox.js';
 import type { TestDatabase } from './database.js';
+import { insertTestApplication } from './pipeline.js';
 
 /**
  * Kafka for tests: the run's broker found by the global setup, topics of each test file's own,
@@ -133,4 +136,51 @@ export async function startTestRelay(options: { db: TestDatabase; kafka: Kafka; 
       await publisher.close();
     },
   };
+}
+
+/**
+ * Insert an application and take it through moderation into enrichment: four events
+ * (created and three changes), each in a transaction of its own, as the pipeline writes them.
+ */
+export async function createApplicationWithEvents(db: TestDatabase): Promise<bigint> {
+  const { id } = await insertTestApplication(db, { enqueue: false });
+  const steps: { action: string; set: ApplicationChanges }[] = [
+    { action: 'SENT_TO_MODERATION', set: { moderationStatus: 'PENDING', waitingData: ['MODERATION'] } },
+    { action: 'MODERATION_PASSED', set: { moderationStatus: 'OK', applicationStatus: 'MODERATED', waitingData: [] } },
+    { action: 'ENRICHMENT_REQUESTED', set: { applicationStatus: 'WAITING_DATA', status: 'WAITING_INSPECTION', waitingData: ['CARFAX', 'CME'] } },
+  ];
+  for (const step of steps) {
+    await db.prisma.$transaction((tx) => changeApplication(tx, { applicationId: id, actor: PIPELINE_ACTOR, ...step }));
+  }
+  return id;
+}
+
+/** The outbox's event ids of each application, in outbox id order. */
+export async function outboxOrder(db: TestDatabase): Promise<Map<string, string[]>> {
+  const rows = await db.prisma.outboxEvent.findMany({ orderBy: { id: 'asc' }, select: { applicationId: true, eventId: true } });
+  const order = new Map<string, string[]>();
+  for (const row of rows) {
+    const key = row.applicationId.toString();
+    order.set(key, [...(order.get(key) ?? []), row.eventId]);
+  }
+  return order;
+}
+
+/**
+ * The event ids of each application as a consumer that skips repeated event ids sees them: the
+ * first copy of each event, in the order of the application's partition.
+ */
+export function consumedOrder(records: ReceivedRecord[]): Map<string, string[]> {
+  const seen = new Set<string>();
+  const order = new Map<string, string[]>();
+  for (const record of records) {
+    const eventId = record.headers['event-id']!;
+    if (seen.has(eventId)) {
+      continue;
+    }
+    seen.add(eventId);
+    const key = record.key ?? '';
+    order.set(key, [...(order.get(key) ?? []), eventId]);
+  }
+  return order;
 }
