@@ -46,8 +46,8 @@ async function main(): Promise<void> {
   let apiUrl = `http://${config.HOST}:${config.PORT}`;
 
   if (config.sandboxes) {
-    // Short partner delays and a CARFAX report that is complete at the first poll, so a local
-    // application reaches SENT in seconds; the tests cover slower partners.
+    // The sandboxes' delays are short and their CARFAX reports complete at the first poll, so a
+    // local application reaches SENT in seconds. The tests cover slower partners.
     const sandboxes = await startSandboxes({ config, logger, webhookBaseUrl: () => apiUrl, carfax: { completeAfterPolls: 0 } });
     running.push({ name: 'sandboxes', stop: () => sandboxes.stop() });
     config = { ...config, ...sandboxes.urls };

@@ -25,6 +25,11 @@ export const CME_WEBHOOK_SCOPE = 'cme-webhook';
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+const ROUTES = new Map<string, 'cme' | 'verdict'>([
+  [CME_WEBHOOK_PATH, 'cme'],
+  [MODERATION_VERDICT_PATH, 'verdict'],
+]);
+
 type Reply = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
 /**
@@ -44,7 +49,7 @@ export function useWebhooks(options: WebhooksPluginOptions): Plugin {
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
-      const route = url.pathname === CME_WEBHOOK_PATH ? 'cme' : url.pathname === MODERATION_VERDICT_PATH ? 'verdict' : undefined;
+      const route = ROUTES.get(url.pathname);
       if (!route) {
         return;
       }

@@ -6,9 +6,9 @@ const LEVELS: Record<LogLevel, 'error' | 'warn' | 'info' | 'debug'> = { error: '
 /**
  * Route graphile-worker's log lines through the service's pino logger. graphile-worker's own
  * messages are already sentences with the job id, task, attempt and duration, such as
- * "Completed task 7 (hand_off_lot, 12.30ms) with success"; its scope becomes pino fields, and
- * of its metadata only the error and the duration are kept, because the rest repeats the job row
- * with its payload.
+ * "Completed task 7 (hand_off_lot, 12.30ms) with success". Its scope becomes pino fields. Of its
+ * metadata only the error and the duration are kept, because the rest repeats the job row with
+ * its payload.
  */
 export function createGraphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger((scope) => {

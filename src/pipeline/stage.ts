@@ -7,7 +7,7 @@ import { registerWorkerLiveness } from './worker-liveness.js';
 
 /**
  * A pipeline stage: a graphile-worker task whose payload is validated and whose dependencies
- * come from a ServiceContext. The service builds its tasks with `stage.task(ctx)`; the
+ * come from a ServiceContext. The service builds its tasks with `stage.task(ctx)`. The
  * graphile-worker CLI loads the default export of each src/tasks file, `stage.cliTask`, which
  * builds the context from the environment on its first job.
  */
@@ -53,9 +53,9 @@ export function defineStage<Schema extends z.ZodType>(definition: StageDefinitio
  *   and the sweep re-enqueues the application's stage if it stalls;
  * - a transient partner error (timeout, connection failure, 429, 5xx) is thrown, so that
  *   graphile-worker retries the job with exponential backoff;
- * - a permanent partner error (4xx, a body that breaks the contract) is logged and the job ends:
- *   the application stays in its stage, the sweep re-enqueues it after STUCK_AFTER_MINUTES and
- *   counts it as stuck, which is what an operator watches;
+ * - a permanent partner error (4xx, a body that breaks the contract) is logged and the job ends.
+ *   The application stays in its stage until the sweep re-enqueues it after STUCK_AFTER_MINUTES
+ *   and counts it as stuck, which is what an operator watches;
  * - any other error is thrown and retried, because it is ours or the database's.
  */
 async function runStage<Schema extends z.ZodType>(

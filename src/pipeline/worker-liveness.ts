@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
  * process is gone, and `graphile_worker.force_unlock_workers` frees its jobs and queues.
  */
 
-/** The first key of our two-key advisory locks, so they cannot collide with other users' locks. */
+/** The first key of our two-key advisory locks, which keeps them apart from locks taken with other first keys. */
 const LIVENESS_LOCK_NAMESPACE = 0x6a_6f_62_73; // "jobs"
 
 /** Locks younger than this are left alone: their pool may not have registered its lock yet. */

@@ -16,7 +16,7 @@ export const LOT_HAND_OFF_SCOPE = 'lot-hand-off';
  *
  * The hand-off cannot share a transaction with the sink's HTTP call. A crash after the sink
  * accepted the lot and before the commit hands it on again on retry, with the same idempotency
- * key, `lot:<application id>`: the lots service accepts it once, while a Telegram chat gets the
+ * key `lot:<application id>`. The lots service keeps one lot per key. A Telegram chat gets the
  * message twice, because the Bot API has no idempotency key.
  */
 export const handOffLot = defineStage({

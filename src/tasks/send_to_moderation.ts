@@ -7,8 +7,8 @@ import { defineStage } from '../pipeline/stage.js';
 
 /**
  * Submit a new application to moderation and mark it PENDING, waiting for MODERATION. The
- * submission happens before the transaction, so a crash in between submits again on retry;
- * moderation files one case per application, so the repeat returns the same ticket.
+ * submission happens before the transaction, so a crash in between submits again on retry.
+ * Moderation files one case per application and returns the same ticket for the repeat.
  */
 export const sendToModeration = defineStage({
   identifier: TASK.sendToModeration,
