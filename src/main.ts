@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 
   const pubSub = await startPubSub({ connectionString: databaseUrl, pool: db.pool, logger });
   running.push({ name: 'pub/sub', stop: () => pubSub.close() });
-  const metrics = new Metrics({ logger, pool: db.pool, stuckAfterMinutes: config.STUCK_AFTER_MINUTES });
+  const metrics = new Metrics({ logger, pool: db.pool, stuckAfterMinutes: config.STUCK_AFTER_MINUTES, pubSubListening: () => pubSub.eventTarget.listening });
   const integrations = createIntegrations({ config, logger, onAttempt: metrics.observePartnerAttempt });
   const ctx: ServiceContext = { config, logger, db, integrations, pubSub: pubSub.pubSub, metrics };
 
