@@ -13,7 +13,7 @@ import { CME_WEBHOOK_PATH } from '../../src/integrations/cme/contract.js';
 import { CmeSandbox, type CmeSandboxOptions } from '../../src/integrations/cme/sandbox.js';
 import { createIntegrations } from '../../src/integrations/index.js';
 import { LotsSandbox } from '../../src/integrations/lot-sink/sandbox.js';
-import { MODERATION_VERDICT_PATH } from '../../src/integrations/moderation/contract.js';
+import { MODERATION_VERDICT_PATH, type DeliverVerdict } from '../../src/integrations/moderation/contract.js';
 import { ModerationSandbox, type ModerationSandboxOptions } from '../../src/integrations/moderation/sandbox.js';
 import { createHttpVerdictDelivery } from '../../src/integrations/moderation/verdict-delivery.js';
 import { startLocalS3, type LocalS3 } from '../../src/integrations/reports/local-s3.js';
@@ -25,6 +25,8 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface PipelineHarnessOptions {
   moderation?: Partial<Omit<ModerationSandboxOptions, 'deliverVerdict'>>;
+  /** Where the moderation sandbox sends verdicts. Default: signed POSTs to the harness's verdict endpoint. */
+  deliverVerdict?: DeliverVerdict;
   carfax?: CarfaxSandboxOptions;
   cme?: Partial<Omit<CmeSandboxOptions, 'webhookUrl' | 'secret'>>;
   /** Settings on top of the harness's own. */
@@ -76,7 +78,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions = {})
     verdictDelayMs: 50,
     deliveryRetryDelayMs: 100,
     ...options.moderation,
-    deliverVerdict: createHttpVerdictDelivery({ url: () => `${apiUrl}${MODERATION_VERDICT_PATH}`, secret: VERDICT_SECRET }),
+    deliverVerdict: options.deliverVerdict ?? createHttpVerdictDelivery({ url: () => `${apiUrl}${MODERATION_VERDICT_PATH}`, secret: VERDICT_SECRET }),
     logger,
   });
   const carfax = new CarfaxSandbox({ logger, ...options.carfax });

@@ -6,8 +6,8 @@ import { createLogger } from '../../src/logger.js';
 
 /**
  * The outbox relay in a process of its own, for the test that kills it between the broker's
- * acknowledgement and the mark in the database. After its first send is acknowledged it tells
- * the parent the event ids over IPC and waits, so the parent's SIGKILL lands exactly there.
+ * acknowledgement and the mark in the database. After its first send is acknowledged it sends
+ * the event ids to the parent over IPC and waits, so the parent's SIGKILL lands exactly there.
  *
  * Environment: DATABASE_URL, KAFKA_BROKERS, KAFKA_EVENTS_TOPIC, BATCH_SIZE.
  */
