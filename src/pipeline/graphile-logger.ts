@@ -21,10 +21,30 @@ export function createGraphileLogger(logger: Logger): GraphileLogger {
     return (level, message, meta) => {
       const error = meta?.error ?? meta?.fatalError;
       const fields = {
+        ...jobFields(meta?.job),
         ...(error ? { err: error } : {}),
         ...(typeof meta?.duration === 'number' ? { durationMs: Math.round(meta.duration * 100) / 100 } : {}),
       };
       scoped[LEVELS[level] ?? 'info'](fields, message);
     };
   });
+}
+
+/**
+ * The ids of the job that a log line is about. graphile-worker names the job only in the text of
+ * lines such as "Failed task 7 (...)", so its id, and the application id of its payload, become
+ * fields that a log search can filter on.
+ */
+function jobFields(job: unknown): Record<string, string | number> {
+  if (typeof job !== 'object' || job === null) {
+    return {};
+  }
+  const { id, task_identifier: task, attempts, payload } = job as { id?: unknown; task_identifier?: unknown; attempts?: unknown; payload?: unknown };
+  const applicationId = typeof payload === 'object' && payload !== null ? (payload as { applicationId?: unknown }).applicationId : undefined;
+  return {
+    ...(id !== undefined ? { jobId: String(id) } : {}),
+    ...(typeof task === 'string' ? { task } : {}),
+    ...(typeof attempts === 'number' ? { attempt: attempts } : {}),
+    ...(typeof applicationId === 'string' ? { applicationId } : {}),
+  };
 }

@@ -1,0 +1,44 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createGraphileLogger } from '../src/pipeline/graphile-logger.js';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+describe('createGraphileLogger', () => {
+  it('adds the ids of a failed job', () => {
+    const { logger, lines } = capture();
+    const job = { id: '7', task_identifier: 'hand_off_lot', attempts: 2, max_attempts: 25, payload: { applicationId: '42' } };
+
+    createGraphileLogger(logger).scope({ label: 'worker', workerId: 'worker-1' }).error("Failed task 7 (hand_off_lot, 12.00ms, attempt 2 of 25) with error 'boom'", {
+      failure: true,
+      job,
+      error: new Error('boom'),
+      duration: 12,
+    });
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 50, jobId: '7', task: 'hand_off_lot', attempt: 2, applicationId: '42', workerId: 'worker-1', durationMs: 12 });
+    expect((lines[0]!.err as { message: string }).message).toBe('boom');
+    expect(lines[0]).not.toHaveProperty('job');
+  });
+
+  it('leaves lines without a job alone', () => {
+    const { logger, lines } = capture();
+
+    createGraphileLogger(logger).scope({ label: 'worker' }).info('Worker connected and looking for jobs...');
+
+    expect(lines[0]).toMatchObject({ component: 'worker', msg: 'Worker connected and looking for jobs...' });
+    expect(lines[0]).not.toHaveProperty('jobId');
+    expect(lines[0]).not.toHaveProperty('applicationId');
+  });
+});
