@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { enqueueStage, TASK } from '../pipeline/jobs.js';
 import { acceptModerationVerdict } from '../pipeline/verdict-intake.js';
+import { requestIdOf } from './use-request-id.js';
 
 export interface WebhooksPluginOptions {
   db: Database;
@@ -65,7 +66,14 @@ export function useWebhooks(options: WebhooksPluginOptions): Plugin {
           // Yoga's Headers come from its fetch ponyfill, which verifySignature does not recognise
           // as Headers, so they are copied into the global class.
           const headers = new Headers([...request.headers]);
-          reply = route === 'cme' ? await handleCmeWebhook(options, logger, headers, rawBody) : await handleVerdict(options, logger, headers, rawBody);
+          const requestLogger = logger.child({ requestId: requestIdOf(request) });
+          try {
+            reply = route === 'cme' ? await handleCmeWebhook(options, requestLogger, headers, rawBody) : await handleVerdict(options, requestLogger, headers, rawBody);
+          } catch (error) {
+            // Both handlers are idempotent, so a partner that delivers again after 503 is safe.
+            requestLogger.error({ err: error }, `A ${route === 'cme' ? 'CME webhook' : 'moderation verdict'} could not be processed, so it was answered 503: ${(error as Error).message}`);
+            reply = { status: 503, headers: { 'retry-after': '5' }, body: { error: 'temporarily_unavailable', message: 'The service could not process the request; deliver it again later.' } };
+          }
         }
       }
 
@@ -142,7 +150,7 @@ async function handleVerdict(options: WebhooksPluginOptions, logger: Logger, hea
     return unauthorized(signature, options.config.CME_WEBHOOK_TOLERANCE_SECONDS);
   }
 
-  const result = await acceptModerationVerdict({ db: options.db, logger: options.logger }, rawBody);
+  const result = await acceptModerationVerdict({ db: options.db, logger }, rawBody);
   switch (result.outcome) {
     case 'accepted':
       return { status: 202, body: { status: 'accepted', applicationId: result.applicationId } };
