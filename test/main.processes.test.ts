@@ -45,7 +45,6 @@ beforeAll(async () => {
     LOTS_URL: sandboxes.config.LOTS_URL!,
     S3_ENDPOINT: sandboxes.config.S3_ENDPOINT!,
     SERVICE_TOKENS: `lots:${LOTS_TOKEN},operator:${OPERATOR_TOKEN}`,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
   };
   [apiA, apiB, worker] = await Promise.all([startServiceProcess('api', env), startServiceProcess('api', env), startServiceProcess('worker', env)]);
 }, 180_000);

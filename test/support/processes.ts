@@ -34,7 +34,8 @@ export interface ServiceProcess {
 export async function startServiceProcess(role: ServiceProcess['role'], env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env, PROCESS_ROLE: role },
+    // The start and the URL are read from info lines, so the level is never above info.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ...env, LOG_LEVEL: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'info', PROCESS_ROLE: role },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
