@@ -10,6 +10,7 @@ import { useWebhooks } from './http/use-webhooks.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createIntegrations } from './integrations/index.js';
 import { startSandboxes } from './integrations/sandboxes.js';
+import { createKafkaServices } from './kafka/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { startPubSub } from './pubsub/pubsub.js';
@@ -45,10 +46,24 @@ async function main(): Promise<void> {
   const runsWorker = config.PROCESS_ROLE !== 'api';
   let apiUrl = `http://${config.HOST}:${config.PORT}`;
 
+  // With KAFKA_BROKERS set, events leave through the outbox relay and verdicts arrive on the
+  // verdict topic. Without it, events wait in outbox_events and verdicts come over HTTP.
+  const kafka = createKafkaServices({ config, logger, db, databaseUrl });
+  if (kafka) {
+    // Pushed before the worker, so it stops after the worker's relay jobs have finished.
+    running.push({ name: 'Kafka services', stop: () => kafka.stop() });
+  }
+
   if (config.sandboxes) {
     // The sandboxes' delays are short and their CARFAX reports complete at the first poll, so a
     // local application reaches SENT in seconds. The tests cover slower partners.
-    const sandboxes = await startSandboxes({ config, logger, webhookBaseUrl: () => apiUrl, carfax: { completeAfterPolls: 0 } });
+    const sandboxes = await startSandboxes({
+      config,
+      logger,
+      webhookBaseUrl: () => apiUrl,
+      carfax: { completeAfterPolls: 0 },
+      deliverVerdict: kafka?.deliverVerdict,
+    });
     running.push({ name: 'sandboxes', stop: () => sandboxes.stop() });
     config = { ...config, ...sandboxes.urls };
   }
@@ -60,7 +75,8 @@ async function main(): Promise<void> {
   const ctx: ServiceContext = { config, logger, db, integrations, pubSub: pubSub.pubSub, metrics };
 
   if (runsWorker) {
-    const worker = await startWorker(ctx);
+    await kafka?.start();
+    const worker = await startWorker(ctx, { tasks: kafka?.tasks, crontab: kafka?.crontab });
     running.push({ name: 'worker', stop: () => worker.stop() });
   }
 
@@ -83,7 +99,9 @@ async function main(): Promise<void> {
     logger.info(`The API serves GraphQL at ${server.url}/graphql.`);
   }
 
-  logger.info(`The service started with role ${config.PROCESS_ROLE}${config.sandboxes ? ', partner sandboxes and a local S3 server' : ''}.`);
+  logger.info(
+    `The service started with role ${config.PROCESS_ROLE}${config.sandboxes ? ', partner sandboxes and a local S3 server' : ''}${kafka ? `, and Kafka at ${config.KAFKA_BROKERS}` : ''}.`,
+  );
 }
 
 /** Load the configuration, or print its one-line error and exit 1. */
