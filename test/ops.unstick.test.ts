@@ -71,6 +71,7 @@ describe('unstickApplication', () => {
 
     expect(report.stage).toBeUndefined();
     expect(report.queuedStageJob).toBe(false);
+    expect(report.note).toBe(`Application ${application.id} is WITHDRAWN/WITHDRAWN; the pipeline has nothing more to do for it.`);
     expect(await pendingJobs(db)).toEqual([]);
   });
 

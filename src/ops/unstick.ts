@@ -15,6 +15,8 @@ export interface UnstickReport {
   rescheduledJobs: number;
   /** Whether the stage's job was queued, because no job of the application could run any more. */
   queuedStageJob: boolean;
+  /** Why nothing was done, when nothing was. */
+  note?: string;
 }
 
 /** One row of the `stuck` listing. */
@@ -83,7 +85,8 @@ export async function unstickApplication(db: Database, logger: Logger, applicati
 
   const report: UnstickReport = { applicationId: applicationId.toString(), releasedWorkerPools: [], rescheduledJobs: 0, queuedStageJob: false };
   if (!PIPELINE_STATES.has(row.application_status) || ['REJECTED', 'WITHDRAWN', 'FINISHED'].includes(row.status)) {
-    log.info(`Application ${applicationId} is ${row.status}/${row.application_status}; the pipeline has nothing more to do for it.`);
+    report.note = `Application ${applicationId} is ${row.status}/${row.application_status}; the pipeline has nothing more to do for it.`;
+    log.info(report.note);
     return report;
   }
   report.stage = stuckStage(row);
