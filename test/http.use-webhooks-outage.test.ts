@@ -19,9 +19,9 @@ const config = {
 describe('useWebhooks during a database outage', () => {
   it('answers 503 and logs the request id', async () => {
     // A database that no longer exists plays the outage.
-    const gone = await createTestDatabase();
-    await gone.drop();
-    const db = openDatabase(gone.url);
+    const droppedDatabase = await createTestDatabase();
+    await droppedDatabase.drop();
+    const db = openDatabase(droppedDatabase.url);
     const lines: Record<string, any>[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
     const metrics = new Metrics({ logger, defaultMetrics: false });

@@ -15,7 +15,7 @@ export interface UnstickReport {
   rescheduledJobs: number;
   /** Whether the stage's job was queued, because no job of the application could run any more. */
   queuedStageJob: boolean;
-  /** Why nothing was done, when nothing was. */
+  /** The reason nothing was done, when nothing was. */
   note?: string;
 }
 
