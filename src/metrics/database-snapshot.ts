@@ -73,8 +73,7 @@ export async function readDatabaseSnapshot(pool: pg.Pool, options: SnapshotOptio
       GROUP BY 1, 2, 3, 4, 5`;
     const stuck = await client.query<StuckGroup>(stuckQuery.text, stuckQuery.values);
 
-    // TODO: without a partial index on unpublished events this scans the whole outbox. It stays
-    // cheap only while published events are pruned or such an index exists.
+    // The partial index outbox_events_unpublished_idx bounds this to the unpublished rows.
     const outbox = await client.query<{ unpublished: number; oldest_age: number | null }>(`
       SELECT count(*)::int AS unpublished, extract(epoch FROM now() - min(created_at))::float8 AS oldest_age
       FROM outbox_events
