@@ -101,7 +101,6 @@ async function handleCmeWebhook(options: WebhooksPluginOptions, logger: Logger, 
   const requestHash = createHash('sha256').update(rawBody).digest('hex');
 
   const outcome = await options.db.prisma.$transaction(async (tx) => {
-    // TODO: add an index on cme_evaluation_id; without one this lookup scans the table.
     const application = await tx.auctionApplication.findFirst({ where: { cmeEvaluationId: event.evaluationId }, select: { id: true } });
     if (!application) {
       return { kind: 'unknown' } as const;
