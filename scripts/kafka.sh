@@ -38,7 +38,7 @@ die() {
 }
 
 usage() {
-  sed -n '5,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '6,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 fetch() {
