@@ -102,7 +102,13 @@ export function localKafkaProblem(): string | undefined {
 /** Start a broker in a new temporary folder on free ports and wait until it accepts clients. */
 export async function startLocalKafka(): Promise<LocalKafkaBroker> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'auction-applications-kafka-'));
-  const brokers = await runScript('start', dir);
+  let brokers: string;
+  try {
+    brokers = await runScript('start', dir);
+  } catch (error) {
+    await runScript('stop', dir, ['--purge']).catch(() => fs.rm(dir, { recursive: true, force: true }));
+    throw error;
+  }
   return {
     brokers,
     dir,
