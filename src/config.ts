@@ -92,6 +92,17 @@ const environmentSchema = z.object({
 
   WORKER_CONCURRENCY: positiveInt.default(5),
   STUCK_AFTER_MINUTES: positiveInt.default(30),
+  /**
+   * Days a published outbox event is kept for investigations before the daily prune deletes it.
+   * Unpublished events are never deleted.
+   */
+  OUTBOX_RETENTION_DAYS: positiveInt.default(7),
+  /**
+   * Days an idempotency record of a client retry, CME webhook or moderation verdict is kept. A
+   * repeat that arrives later is handled as new, so keep this above the longest time clients
+   * and partners retry.
+   */
+  IDEMPOTENCY_RETENTION_DAYS: positiveInt.default(2),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30000),
 });
 

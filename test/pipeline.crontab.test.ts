@@ -17,7 +17,13 @@ describe('pipelineCrontab', () => {
     const crontab = pipelineCrontab({ CARFAX_POLL_MINUTES: 2, STUCK_AFTER_MINUTES: 30 });
 
     expect(crontab).toContain('*/2 * * * * poll_carfax');
-    expect(parseCrontab(crontab)).toHaveLength(2);
+    expect(parseCrontab(crontab)).toHaveLength(3);
+  });
+
+  it('prunes old records once a day', () => {
+    const crontab = pipelineCrontab({ CARFAX_POLL_MINUTES: 5, STUCK_AFTER_MINUTES: 30 });
+
+    expect(crontab.split('\n')[2]).toBe('17 3 * * * prune_records ?max=3&jobKey=prune_records');
   });
 
   it.each([

@@ -28,8 +28,8 @@ export const SEND_TO_MODERATION_TASK = 'send_to_moderation';
 
 export const INSPECT_PLACE_MAX_LENGTH = 500;
 
-// TODO: idempotency records are never removed; a periodic job should drop those older than a day.
-const IDEMPOTENCY_SCOPE = 'create_application';
+/** The idempotency scope of `createApplication` retries; `prune_records` expires these records. */
+export const CREATE_APPLICATION_SCOPE = 'create_application';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 export interface CreateApplicationInput {
@@ -97,7 +97,7 @@ export async function createApplication(dependencies: ApplicationDependencies, i
       );
       if (idempotency) {
         await tx.idempotencyRecord.create({
-          data: { scope: IDEMPOTENCY_SCOPE, key: idempotency.key, requestHash: idempotency.requestHash, response: { applicationId: created.id.toString() } },
+          data: { scope: CREATE_APPLICATION_SCOPE, key: idempotency.key, requestHash: idempotency.requestHash, response: { applicationId: created.id.toString() } },
         });
       }
       return created;
@@ -319,7 +319,7 @@ function idempotencyRecordKey(input: CreateApplicationInput): IdempotencyRecordK
  * return undefined for a new key. Throws a ValidationError when the key came with another request.
  */
 async function findEarlierSubmission(prisma: PrismaClient, idempotency: IdempotencyRecordKey): Promise<AuctionApplication | undefined> {
-  const record = await prisma.idempotencyRecord.findUnique({ where: { scope_key: { scope: IDEMPOTENCY_SCOPE, key: idempotency.key } } });
+  const record = await prisma.idempotencyRecord.findUnique({ where: { scope_key: { scope: CREATE_APPLICATION_SCOPE, key: idempotency.key } } });
   if (!record) {
     return undefined;
   }

@@ -119,7 +119,6 @@ async function publishBatch(options: OutboxRelayOptions, batchSize: number): Pro
       throw error;
     }
 
-    // TODO: published rows are never deleted; a retention job should remove old ones.
     await client.query('UPDATE outbox_events SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE outbox_id = ANY($1::bigint[])', [ids]);
     await client.query('COMMIT');
     open = false;

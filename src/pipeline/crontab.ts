@@ -7,12 +7,14 @@ import { TASK } from './jobs.js';
  * a failing run gives up before the next one is due.
  *
  * The sweep runs every STUCK_AFTER_MINUTES / 2 minutes (at least 1, at most 30), so a stuck
- * application is found at most half a deadline late.
+ * application is found at most half a deadline late. The prune of expired outbox events and
+ * idempotency records runs once a day, at 03:17 UTC.
  */
 export function pipelineCrontab(config: Pick<Config, 'CARFAX_POLL_MINUTES' | 'STUCK_AFTER_MINUTES'>): string {
   const sweepMinutes = Math.min(30, Math.max(1, Math.floor(config.STUCK_AFTER_MINUTES / 2)));
   return [
     `*/${config.CARFAX_POLL_MINUTES} * * * * ${TASK.pollCarfax} ?max=3&jobKey=${TASK.pollCarfax}`,
     `*/${sweepMinutes} * * * * ${TASK.sweepStuck} ?max=3&jobKey=${TASK.sweepStuck}`,
+    `17 3 * * * ${TASK.pruneRecords} ?max=3&jobKey=${TASK.pruneRecords}`,
   ].join('\n');
 }

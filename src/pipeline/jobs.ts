@@ -14,6 +14,7 @@ export const TASK = {
   pollCarfax: 'poll_carfax',
   handOffLot: 'hand_off_lot',
   sweepStuck: 'sweep_stuck',
+  pruneRecords: 'prune_records',
 } as const;
 
 export type TaskIdentifier = (typeof TASK)[keyof typeof TASK];
