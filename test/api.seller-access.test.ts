@@ -16,6 +16,14 @@ const APPLICATION = /* GraphQL */ `
   }
 `;
 
+const HISTORY_DETAILS = /* GraphQL */ `
+  query HistoryDetails($id: ID!) {
+    application(id: $id) {
+      ... on Application { history { action details } }
+    }
+  }
+`;
+
 const MY_APPLICATIONS = /* GraphQL */ `
   query Mine($first: Int, $after: String, $status: [Status!]) {
     myApplications(first: $first, after: $after, status: $status) {
@@ -74,6 +82,27 @@ describe('application', () => {
     expect(application.id).toBe(globalId(id));
     expect(application.offer.id).toBe('1114782187-3302e085');
     expect(application.history.map((entry: { action: string }) => entry.action)).toEqual(['CREATED']);
+  });
+
+  it('shows the moderation rejection reason', async () => {
+    const id = await createThroughApi(testApi, loadOffer('lada-vesta-2018.json'), LADA_OWNER);
+    await testApi.db.prisma.$transaction((tx) =>
+      changeApplication(tx, {
+        applicationId: BigInt(id),
+        actor: PIPELINE_ACTOR,
+        action: 'MODERATION_FAILED',
+        set: { moderationStatus: 'FAILED', status: 'REJECTED', applicationStatus: 'REJECTED' },
+        details: { verdictId: 'verdict-1', reason: 'The photos show another car.' },
+      }),
+    );
+
+    const response = await testApi.graphql(HISTORY_DETAILS, { id }, seller(LADA_OWNER));
+
+    const history = response.data.application.history;
+    expect(history).toEqual([
+      { action: 'CREATED', details: null },
+      { action: 'MODERATION_FAILED', details: { verdictId: 'verdict-1', reason: 'The photos show another car.' } },
+    ]);
   });
 
   it('accepts the global ID', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeApplication, insertApplication } from '../src/domain/changes.js';
+import { Prisma } from '../src/db/prisma.js';
 import { InvalidTransitionError } from '../src/domain/errors.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
@@ -65,6 +66,37 @@ describe('changeApplication', () => {
 
     expect(result.changed).toBe(false);
     expect(await db.prisma.applicationHistory.count({ where: { applicationId: application.id } })).toBe(1);
+  });
+
+  it('stores details on history and event', async () => {
+    const application = await createApplication('XTAGFK330JY100005');
+    const details = { verdictId: 'v-1', reason: 'The photos show another car.' };
+    await db.prisma.$transaction((tx) =>
+      changeApplication(tx, {
+        applicationId: application.id,
+        actor: seller,
+        action: 'MODERATION_FAILED',
+        set: { moderationStatus: 'FAILED', status: 'REJECTED', applicationStatus: 'REJECTED' },
+        details,
+      }),
+    );
+
+    const history = await db.prisma.applicationHistory.findMany({ where: { applicationId: application.id }, orderBy: { id: 'asc' } });
+    const events = await db.prisma.outboxEvent.findMany({ where: { applicationId: application.id }, orderBy: { id: 'asc' } });
+    expect(history[0]!.details).toBeNull();
+    expect(history[1]!.details).toEqual(details);
+    expect((events[0]!.payload as Record<string, unknown>).details).toBeUndefined();
+    expect((events[1]!.payload as Record<string, unknown>).details).toEqual(details);
+  });
+
+  it('drops details of an unchanged application', async () => {
+    const application = await createApplication('XTAGFK330JY100006');
+    const result = await db.prisma.$transaction((tx) =>
+      changeApplication(tx, { applicationId: application.id, actor: seller, action: 'EDITED', set: { inspectPlace: application.inspectPlace }, details: { note: 'ignored' } }),
+    );
+
+    expect(result.changed).toBe(false);
+    expect(await db.prisma.applicationHistory.count({ where: { applicationId: application.id, details: { not: Prisma.DbNull } } })).toBe(0);
   });
 
   it('allows one active application per VIN', async () => {

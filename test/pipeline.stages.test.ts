@@ -59,6 +59,9 @@ describe('moderation', () => {
     expect([...harness.carfax.requests.values()].filter((request) => request.vin === failingVin)).toHaveLength(0);
     expect(await pendingJobs(harness.db)).toEqual([]);
     expect(await historyActions(created.id)).toEqual(['CREATED', 'SENT_TO_MODERATION', 'MODERATION_FAILED']);
+    const rejection = await harness.db.prisma.applicationHistory.findFirstOrThrow({ where: { applicationId: created.id, action: 'MODERATION_FAILED' } });
+    expect(rejection.details).toMatchObject({ reason: `The VIN ${failingVin} is on the sandbox's fail list.` });
+    expect((rejection.details as { verdictId?: unknown }).verdictId).toEqual(expect.any(String));
   });
 });
 

@@ -67,14 +67,28 @@ export async function lockApplication(tx: Transaction, applicationId: bigint): P
 }
 
 /**
+ * Facts about a change beyond its changed fields, such as `{ reason }` of a moderation rejection.
+ * They are stored on the history entry and sent in the outbox event, so the seller's timeline
+ * and other services see them.
+ */
+export type ChangeDetails = Prisma.InputJsonObject;
+
+export interface ChangeInput {
+  applicationId: bigint;
+  actor: Actor;
+  action: string;
+  set: ApplicationChanges;
+  eventType?: EventType;
+  details?: ChangeDetails;
+}
+
+/**
  * Apply a change to an application inside the caller's transaction: validate the status
  * transitions, update the row, and write one history entry and one outbox event. Setting values
- * the row already has writes nothing, which keeps retried jobs and repeated webhooks harmless.
+ * the row already has writes nothing, not even the details, which keeps retried jobs and
+ * repeated webhooks harmless.
  */
-export async function changeApplication(
-  tx: Transaction,
-  input: { applicationId: bigint; actor: Actor; action: string; set: ApplicationChanges; eventType?: EventType },
-): Promise<ChangeResult> {
+export async function changeApplication(tx: Transaction, input: ChangeInput): Promise<ChangeResult> {
   const before = await lockApplication(tx, input.applicationId);
   const diff = diffChanges(before, input.set);
   if (Object.keys(diff).length === 0) {
@@ -96,7 +110,7 @@ export async function changeApplication(
 
   const after = await tx.auctionApplication.update({ where: { id: input.applicationId }, data: input.set });
   const eventType = input.eventType ?? eventTypeForChange(before, after);
-  await recordHistoryAndEvent(tx, { application: after, actor: input.actor, action: input.action, changes: diff, eventType });
+  await recordHistoryAndEvent(tx, { application: after, actor: input.actor, action: input.action, changes: diff, eventType, details: input.details });
   return { before, after, changed: true };
 }
 
@@ -182,7 +196,7 @@ type FieldChange = { from: Prisma.JsonValue; to: Prisma.JsonValue };
 
 async function recordHistoryAndEvent(
   tx: Transaction,
-  input: { application: AuctionApplication; actor: Actor; action: string; changes: Record<string, FieldChange>; eventType: EventType },
+  input: { application: AuctionApplication; actor: Actor; action: string; changes: Record<string, FieldChange>; eventType: EventType; details?: ChangeDetails },
 ): Promise<void> {
   const { application, actor } = input;
   await tx.applicationHistory.create({
@@ -193,6 +207,7 @@ async function recordHistoryAndEvent(
       actorId: actor.id,
       status: application.status,
       changes: input.changes,
+      ...(input.details === undefined ? {} : { details: input.details }),
     },
   });
   const eventId = randomUUID();
@@ -210,6 +225,7 @@ async function recordHistoryAndEvent(
         actor: { ...actor },
         action: input.action,
         changes: input.changes,
+        ...(input.details === undefined ? {} : { details: input.details }),
         application: applicationSnapshot(application),
       },
     },

@@ -11,6 +11,12 @@ export const HistoryEntryRef = builder.prismaObject('ApplicationHistory', {
     actorId: t.exposeString('actorId', { description: 'The seller id, the service name or `pipeline`.' }),
     status: t.expose('status', { type: StatusEnum, description: 'The end-to-end status after the change.' }),
     changes: t.expose('changes', { type: 'JSON', description: 'The changed fields as `{ field: { from, to } }`.' }),
+    details: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: 'Facts about the change beyond the changed fields, such as `{ verdictId, reason }` of MODERATION_FAILED; null when there are none.',
+      resolve: (entry) => (entry.details as Record<string, unknown> | null) ?? null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

@@ -28,18 +28,20 @@ export const applyModerationVerdict = defineStage({
           actor: PIPELINE_ACTOR,
           action: 'MODERATION_PASSED',
           set: { moderationStatus: 'OK', applicationStatus: 'MODERATED', waitingData },
+          details: { verdictId: payload.verdictId },
         });
         await enqueueStage(tx, TASK.requestEnrichment, { applicationId: payload.applicationId });
         logger.info(`Application ${applicationId} passed moderation (verdict ${payload.verdictId}) and goes on to enrichment.`);
         return;
       }
 
-      // TODO: keep the moderation reason where the seller's timeline can show it; no column holds it yet.
+      // The reason goes on the history entry, where the seller's timeline shows it.
       await changeApplication(tx, {
         applicationId,
         actor: PIPELINE_ACTOR,
         action: 'MODERATION_FAILED',
         set: { moderationStatus: 'FAILED', status: 'REJECTED', applicationStatus: 'REJECTED', waitingData },
+        details: { verdictId: payload.verdictId, ...(payload.reason === undefined ? {} : { reason: payload.reason }) },
       });
       logger.info({ reason: payload.reason }, `Application ${applicationId} failed moderation (verdict ${payload.verdictId}) and was rejected.`);
     });
