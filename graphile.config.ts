@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { WorkerEvents } from 'graphile-worker';
+import { createLogger } from './src/logger.js';
 import { CLOSE_CLI_CONTEXT } from './src/pipeline/cli-context.js';
+import { createGraphileLogger } from './src/pipeline/graphile-logger.js';
 
 /**
  * The graphile-worker CLI's configuration (`npm run worker:cli`): the pipeline's tasks from
@@ -22,6 +24,8 @@ const preset: GraphileConfig.Preset = {
     crontabFile: path.join(import.meta.dirname, 'crontab'),
     fileExtensions: ['.ts'],
     concurrentJobs: Number(process.env.WORKER_CONCURRENCY ?? 5),
+    // The same pino lines as the service's worker, with job and application ids as fields.
+    logger: createGraphileLogger(createLogger()),
     events,
   },
 };

@@ -25,9 +25,38 @@ export function createGraphileLogger(logger: Logger): GraphileLogger {
         ...(error ? { err: error } : {}),
         ...(typeof meta?.duration === 'number' ? { durationMs: Math.round(meta.duration * 100) / 100 } : {}),
       };
+      const retry = meta?.failure ? transientPartnerRetry(meta.job, error) : undefined;
+      if (retry) {
+        scoped.warn({ ...fields, ...retry.fields }, retry.message);
+        return;
+      }
       scoped[LEVELS[level] ?? 'info'](fields, message);
     };
   });
+}
+
+/**
+ * The warning for a failed attempt that graphile-worker will retry because a partner failed
+ * transiently (timeout, connection failure, 429, 5xx). Such failures are expected during a
+ * partner's outage, so they are warnings, and only the last attempt stays an error. The check
+ * reads the error's fields instead of using `instanceof PartnerError`, because the
+ * graphile-worker CLI loads this module and the tasks as separate copies.
+ */
+function transientPartnerRetry(job: unknown, error: unknown): { message: string; fields: Record<string, unknown> } | undefined {
+  if (typeof job !== 'object' || job === null || typeof error !== 'object' || error === null) {
+    return undefined;
+  }
+  const partnerError = error as { partner?: unknown; kind?: unknown; status?: unknown; transient?: unknown; message?: unknown };
+  const { id, task_identifier: task, attempts, max_attempts: maxAttempts, payload } = job as Record<string, unknown>;
+  if (typeof partnerError.partner !== 'string' || partnerError.transient !== true || typeof attempts !== 'number' || typeof maxAttempts !== 'number' || attempts >= maxAttempts) {
+    return undefined;
+  }
+  const applicationId = typeof payload === 'object' && payload !== null ? (payload as { applicationId?: unknown }).applicationId : undefined;
+  const of = typeof applicationId === 'string' ? ` of application ${applicationId}` : '';
+  return {
+    message: `Job ${String(id)} (${String(task)})${of} hit a transient ${partnerError.partner} error (${String(partnerError.kind)}) on attempt ${attempts} of ${maxAttempts}; graphile-worker will retry it: ${String(partnerError.message)}`,
+    fields: { partner: partnerError.partner, kind: partnerError.kind, ...(partnerError.status === undefined ? {} : { status: partnerError.status }) },
+  };
 }
 
 /**

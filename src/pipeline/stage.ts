@@ -52,7 +52,7 @@ export function defineStage<Schema extends z.ZodType>(definition: StageDefinitio
  * - a payload that breaks the schema is logged and dropped, because retrying cannot fix it,
  *   and the sweep re-enqueues the application's stage if it stalls;
  * - a transient partner error (timeout, connection failure, 429, 5xx) is thrown, so that
- *   graphile-worker retries the job with exponential backoff;
+ *   graphile-worker retries the job with exponential backoff and logs the failed attempt;
  * - a permanent partner error (4xx, a body that breaks the contract) is logged and the job ends.
  *   The application stays in its stage until the sweep re-enqueues it after STUCK_AFTER_MINUTES
  *   and counts it as stuck, which is what an operator watches;
@@ -95,12 +95,7 @@ async function runStage<Schema extends z.ZodType>(
       );
       return;
     }
-    if (error instanceof PartnerError) {
-      logger.warn(
-        { err: error, partner: error.partner, kind: error.kind, status: error.status },
-        `Job ${job.id} (${definition.identifier}) hit a transient ${error.partner} error (${error.kind}) on attempt ${job.attempts} of ${job.max_attempts}; graphile-worker will retry it.`,
-      );
-    }
+    // graphile-worker logs the failed attempt, through createGraphileLogger, so one line per failure.
     throw error;
   }
 }
