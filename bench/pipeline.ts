@@ -18,9 +18,8 @@ const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
 export interface PipelineBenchOptions {
   /** Applications created at once and timed in each repeat. */
   batch: number;
-  /** Applications in the tables once a batch is done; the smallest should equal `batch`. */
-  tableSizes: number[];
-  repeats: number;
+  /** Applications in the tables once a batch is done, each with its repeats; the smallest size should equal `batch`. */
+  tableSizes: TableSize[];
   /** Applications carried to SENT before the measured repeats of each size. */
   warmupApplications: number;
   /** createApplication requests in flight at once while a batch is created. */
@@ -30,6 +29,11 @@ export interface PipelineBenchOptions {
   /** A repeat that has not carried its batch to SENT after this long stops and counts what it did. */
   timeoutSeconds: number;
   log(line: string): void;
+}
+
+export interface TableSize {
+  rows: number;
+  repeats: number;
 }
 
 export interface PipelineBenchResult {
@@ -70,8 +74,8 @@ export async function benchPipeline(template: BenchTemplate, settings: Omit<Serv
   const database = await createBenchDatabase(template, 'pipeline');
   const target: Target = { name: 'service', graphqlUrl: '', series: 3, serial: 0 };
   try {
-    for (const tableSize of [...options.tableSizes].sort((a, b) => a - b)) {
-      result.scale.push(await benchTableSize(database, settings, tableSize, target, options, result));
+    for (const size of [...options.tableSizes].sort((a, b) => a.rows - b.rows)) {
+      result.scale.push(await benchTableSize(database, settings, size, target, options, result));
     }
     return result;
   } finally {
@@ -82,11 +86,12 @@ export async function benchPipeline(template: BenchTemplate, settings: Omit<Serv
 async function benchTableSize(
   database: BenchDatabase,
   settings: Omit<ServiceSettings, 'databaseUrl'>,
-  tableSize: number,
+  size: TableSize,
   target: Target,
   options: PipelineBenchOptions,
   result: PipelineBenchResult,
 ): Promise<ScalePoint> {
+  const { rows: tableSize, repeats } = size;
   const label = `Pipeline at ${tableSize.toLocaleString('en-US')} applications`;
   const seeded = await fillTables(database.url, tableSize - options.batch - options.warmupApplications, options.sellers);
   if (seeded > 0) {
@@ -103,7 +108,7 @@ async function benchTableSize(
     if (warmup.sent < warmup.applications) {
       throw new Error(`The warm-up carried only ${warmup.sent} of ${warmup.applications} applications to SENT within ${options.timeoutSeconds} s; see ${service.worker!.logFile}.`);
     }
-    for (let repeat = 0; repeat < options.repeats; repeat += 1) {
+    for (let repeat = 0; repeat < repeats; repeat += 1) {
       const run = await runBatch(database.url, service, target, options);
       runs.push(run);
       options.log(
@@ -135,7 +140,7 @@ async function benchTableSize(
     const bareRun = (applications: number, runId: string, queuePerApplication: boolean) =>
       timeBareWorker(bareWorker, database.url, { applications, jobsPerApplication, runId, queuePerApplication });
     await bareRun(options.warmupApplications, `warmup-${tableSize}`, true);
-    for (let repeat = 0; repeat < options.repeats; repeat += 1) {
+    for (let repeat = 0; repeat < repeats; repeat += 1) {
       bareQueued.push(options.batch / (await bareRun(options.batch, `${tableSize}-${repeat}-queued`, true)));
       await collectJobQueues(database.url);
       bareUnqueued.push(options.batch / (await bareRun(options.batch, `${tableSize}-${repeat}`, false)));
@@ -149,7 +154,7 @@ async function benchTableSize(
   const point: ScalePoint = {
     applications: summarize(runs.map((run) => run.tableRows)).median,
     batch: options.batch,
-    repeats: options.repeats,
+    repeats,
     jobsPerApplication,
     throughput: summarize(runs.map((run) => run.sent / run.seconds)),
     latencyP50Ms: summarize(runs.map((run) => sortedQuantile(run.latenciesMs, 0.5))),

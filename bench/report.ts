@@ -44,6 +44,8 @@ export interface BenchReport {
   command: string;
   startedAt: Date;
   durationSeconds: number;
+  /** The machine's 1-minute load average when the run started and ended; absent on platforms without one. */
+  loadAverage?: { start: number; end: number };
   settings: string[];
   comparisons: Comparison[];
   memory: MemoryFigure[];
@@ -82,6 +84,12 @@ export function renderMarkdown(report: BenchReport): string {
     `- Date: ${report.startedAt.toISOString()} (took ${report.durationSeconds.toFixed(0)} s)`,
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory, ${machine.os}`,
     `- Node.js ${machine.node}, PostgreSQL ${machine.postgres}`,
+    ...(report.loadAverage
+      ? [
+          `- 1-minute load average ${report.loadAverage.start.toFixed(2)} at the start and ${report.loadAverage.end.toFixed(2)} at the end of the run, ` +
+            'which includes the run itself and any other work on the machine',
+        ]
+      : []),
     ...report.settings.map((setting) => `- ${setting}`),
     '',
     'Each figure is the median of the repeats, with the minimum and maximum in brackets.',

@@ -11,6 +11,7 @@
  * passed on to the service.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,7 @@ export function planFor(kind: 'full' | 'quick', env: NodeJS.ProcessEnv = process
       databaseUrl,
       service,
       api: { connections: 8, warmupRequests: 50, requestsPerRepeat: 200, repeats: 3, sellers: 5 },
-      pipeline: { batch: 20, tableSizes: [20, 200], repeats: 2, warmupApplications: 5, connections: 8, sellers: 5, timeoutSeconds: 60 },
+      pipeline: { batch: 20, tableSizes: [{ rows: 20, repeats: 3 }, { rows: 200, repeats: 2 }], warmupApplications: 5, connections: 8, sellers: 5, timeoutSeconds: 60 },
       command: 'npm run bench -- --quick',
     };
   }
@@ -61,7 +62,18 @@ export function planFor(kind: 'full' | 'quick', env: NodeJS.ProcessEnv = process
     databaseUrl,
     service,
     api: { connections: 16, warmupRequests: 300, requestsPerRepeat: 1000, repeats: 5, sellers: 20 },
-    pipeline: { batch: 100, tableSizes: [100, 1_000, 10_000], repeats: 3, warmupApplications: 10, connections: 16, sellers: 20, timeoutSeconds: 120 },
+    pipeline: {
+      batch: 100,
+      tableSizes: [
+        { rows: 100, repeats: 5 },
+        { rows: 1_000, repeats: 3 },
+        { rows: 10_000, repeats: 3 },
+      ],
+      warmupApplications: 10,
+      connections: 16,
+      sellers: 20,
+      timeoutSeconds: 120,
+    },
     command: 'npm run bench',
   };
 }
@@ -70,6 +82,7 @@ export function planFor(kind: 'full' | 'quick', env: NodeJS.ProcessEnv = process
 export async function runBenchmarks(plan: BenchPlan, log: (line: string) => void = () => {}): Promise<BenchReport> {
   const startedAt = new Date();
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0]!;
   const machine = await describeMachine(plan.databaseUrl);
   await dropStaleDatabases(plan.databaseUrl);
   log(`Preparing a migrated template database on ${new URL(plan.databaseUrl).host}.`);
@@ -96,6 +109,7 @@ export async function runBenchmarks(plan: BenchPlan, log: (line: string) => void
       command: plan.command,
       startedAt,
       durationSeconds: (performance.now() - started) / 1000,
+      loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
       settings: [
         `Service: src/main.ts with PROCESS_ROLE=api and PROCESS_ROLE=worker as separate processes, DATABASE_POOL_SIZE=${service.poolSize}, ` +
           `WORKER_CONCURRENCY=${service.workerConcurrency}, LOG_LEVEL=${service.logLevel}, sellers named by X-User-Id, ` +

@@ -16,7 +16,7 @@ beforeAll(async () => {
     templateUrl: template,
     service: { ...quick.service, logLevel: 'warn' },
     api: { connections: 4, warmupRequests: 8, requestsPerRepeat: 24, repeats: 2, sellers: 1 },
-    pipeline: { batch: 3, tableSizes: [3, 9], repeats: 1, warmupApplications: 2, connections: 3, sellers: 1, timeoutSeconds: 45 },
+    pipeline: { batch: 3, tableSizes: [{ rows: 3, repeats: 1 }, { rows: 9, repeats: 1 }], warmupApplications: 2, connections: 3, sellers: 1, timeoutSeconds: 45 },
     command: 'vitest run test/bench.smoke.test.ts',
   };
   report = await runBenchmarks(plan);
