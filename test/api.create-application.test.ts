@@ -12,6 +12,7 @@ import {
   VALID_FIXTURES,
   type TestApi,
 } from './support/api.js';
+import { clearServiceTables } from './support/database.js';
 
 const EXPECTED_FIELDS: Record<string, string> = {
   'category-trucks.json': 'offer.category',
@@ -35,7 +36,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await testApi.db.prisma.$executeRawUnsafe('TRUNCATE auction_applications, application_history, outbox_events, intake_settings, idempotency_records CASCADE');
+  await clearServiceTables(testApi.db);
   await testApi.db.prisma.$executeRawUnsafe('DELETE FROM graphile_worker._private_jobs');
   testApi.tradeIn.requests.length = 0;
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countRecords, CREATE_APPLICATION, createThroughApi, LADA_OWNER, loadOffer, LOTS, offerWith, seller, startTestApi, tomorrow, type TestApi } from './support/api.js';
+import { clearServiceTables } from './support/database.js';
 
 const AUCTIONABILITY = /* GraphQL */ `
   query Auctionability($offer: JSONObject!) {
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await testApi.db.prisma.$executeRawUnsafe('TRUNCATE auction_applications, application_history, outbox_events, intake_settings, idempotency_records CASCADE');
+  await clearServiceTables(testApi.db);
   testApi.tradeIn.requests.length = 0;
   testApi.tradeIn.ineligibleVins.clear();
   testApi.tradeIn.server.resetFaults();

@@ -7,6 +7,7 @@ import type { ReportStore } from '../src/integrations/reports/contract.js';
 import { S3ReportStore } from '../src/integrations/reports/client.js';
 import { startLocalS3, type LocalS3 } from '../src/integrations/reports/local-s3.js';
 import { countRecords, createThroughApi, JWT_SECRET, LADA_OWNER, loadOffer, LOTS, offerWith, OPERATOR_TOKEN, seller, startTestApi, type TestApi } from './support/api.js';
+import { clearServiceTables } from './support/database.js';
 
 const BUCKET = 'auction-reports';
 
@@ -105,7 +106,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   reports = workingStore;
-  await testApi.db.prisma.$executeRawUnsafe('TRUNCATE auction_applications, application_history, outbox_events, intake_settings, idempotency_records CASCADE');
+  await clearServiceTables(testApi.db);
 });
 
 describe('internal operations', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { changeApplication } from '../src/domain/changes.js';
 import { PIPELINE_ACTOR } from '../src/domain/actor.js';
 import { createThroughApi, LADA_OWNER, loadOffer, LOTS, offerWith, seller, startTestApi, type TestApi } from './support/api.js';
+import { clearServiceTables } from './support/database.js';
 
 const OTHER_SELLER = '50321778';
 
@@ -65,7 +66,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await testApi.db.prisma.$executeRawUnsafe('TRUNCATE auction_applications, application_history, outbox_events, intake_settings, idempotency_records CASCADE');
+  await clearServiceTables(testApi.db);
 });
 
 function globalId(applicationId: string): string {

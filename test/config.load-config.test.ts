@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
+/** Every setting production requires except a JWT key. */
+const PRODUCTION_WITHOUT_JWT = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://db/app',
+  S3_ENDPOINT: 'https://s3.example',
+  TRADE_IN_URL: 'https://trade-in.example',
+  MODERATION_URL: 'https://moderation.example',
+  CARFAX_URL: 'https://carfax.example',
+  CME_URL: 'https://cme.example',
+  SERVICE_TOKENS: 'lots:production-token-0123',
+};
+
 function configError(env: Record<string, string>): ConfigError {
   try {
     loadConfig(env);
@@ -44,31 +56,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses X-User-Id in production by default', () => {
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://db/app',
-      S3_ENDPOINT: 'https://s3.example',
-      TRADE_IN_URL: 'https://trade-in.example',
-      MODERATION_URL: 'https://moderation.example',
-      CARFAX_URL: 'https://carfax.example',
-      CME_URL: 'https://cme.example',
-      JWT_SECRET: 'production-secret-0123456789',
-      SERVICE_TOKENS: 'lots:production-token-0123',
-    });
+    const config = loadConfig({ ...PRODUCTION_WITHOUT_JWT, JWT_SECRET: 'production-secret-0123456789' });
     expect(config.allowUserIdHeader).toBe(false);
   });
 
   it('requires a JWT key in production', () => {
-    const error = configError({
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://db/app',
-      S3_ENDPOINT: 'https://s3.example',
-      TRADE_IN_URL: 'https://trade-in.example',
-      MODERATION_URL: 'https://moderation.example',
-      CARFAX_URL: 'https://carfax.example',
-      CME_URL: 'https://cme.example',
-      SERVICE_TOKENS: 'lots:production-token-0123',
-    });
+    const error = configError(PRODUCTION_WITHOUT_JWT);
     expect(error.message).toMatch(/^JWT_SECRET or JWT_JWKS_URL is missing/);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeApplication, insertApplication } from '../src/domain/changes.js';
+import { changeApplication } from '../src/domain/changes.js';
 import { Prisma } from '../src/db/prisma.js';
 import { InvalidTransitionError } from '../src/domain/errors.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { insertTestApplication } from './support/pipeline.js';
 
 const seller = { type: 'SELLER' as const, id: '41872156' };
 let db: TestDatabase;
@@ -15,25 +16,9 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function createApplication(vin: string) {
-  return db.prisma.$transaction((tx) =>
-    insertApplication(tx, {
-      actor: seller,
-      data: {
-        userId: seller.id,
-        offerId: `offer-${vin}`,
-        vin,
-        offerBody: new TextEncoder().encode('{}'),
-        inspectTime: new Date(Date.now() + 86_400_000),
-        inspectPlace: 'Moscow',
-      },
-    }),
-  );
-}
-
 describe('changeApplication', () => {
   it('writes the row, a history entry and an event together', async () => {
-    const application = await createApplication('XTAGFK330JY100001');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY100001', enqueue: false });
     await db.prisma.$transaction((tx) =>
       changeApplication(tx, { applicationId: application.id, actor: seller, action: 'WITHDRAWN', set: { status: 'WITHDRAWN', applicationStatus: 'WITHDRAWN' } }),
     );
@@ -46,7 +31,7 @@ describe('changeApplication', () => {
   });
 
   it('rejects an impossible transition and writes nothing', async () => {
-    const application = await createApplication('XTAGFK330JY100002');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY100002', enqueue: false });
     const change = db.prisma.$transaction((tx) =>
       changeApplication(tx, { applicationId: application.id, actor: seller, action: 'STATUS_CHANGED', set: { status: 'FINISHED' } }),
     );
@@ -59,7 +44,7 @@ describe('changeApplication', () => {
   });
 
   it('writes nothing when every value is unchanged', async () => {
-    const application = await createApplication('XTAGFK330JY100003');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY100003', enqueue: false });
     const result = await db.prisma.$transaction((tx) =>
       changeApplication(tx, { applicationId: application.id, actor: seller, action: 'EDITED', set: { inspectPlace: application.inspectPlace } }),
     );
@@ -69,7 +54,7 @@ describe('changeApplication', () => {
   });
 
   it('stores details on history and event', async () => {
-    const application = await createApplication('XTAGFK330JY100005');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY100005', enqueue: false });
     const details = { verdictId: 'v-1', reason: 'The photos show another car.' };
     await db.prisma.$transaction((tx) =>
       changeApplication(tx, {
@@ -90,7 +75,7 @@ describe('changeApplication', () => {
   });
 
   it('drops details of an unchanged application', async () => {
-    const application = await createApplication('XTAGFK330JY100006');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY100006', enqueue: false });
     const result = await db.prisma.$transaction((tx) =>
       changeApplication(tx, { applicationId: application.id, actor: seller, action: 'EDITED', set: { inspectPlace: application.inspectPlace }, details: { note: 'ignored' } }),
     );
@@ -100,7 +85,7 @@ describe('changeApplication', () => {
   });
 
   it('allows one active application per VIN', async () => {
-    await createApplication('XTAGFK330JY100004');
-    await expect(createApplication('XTAGFK330JY100004')).rejects.toThrow(/Unique constraint/);
+    await insertTestApplication(db, { vin: 'XTAGFK330JY100004', enqueue: false });
+    await expect(insertTestApplication(db, { vin: 'XTAGFK330JY100004', enqueue: false })).rejects.toThrow(/Unique constraint/);
   });
 });

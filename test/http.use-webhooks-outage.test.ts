@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/prisma.js';
 import { useWebhooks } from '../src/http/use-webhooks.js';
@@ -9,6 +7,7 @@ import { MODERATION_VERDICT_PATH } from '../src/integrations/moderation/contract
 import { signatureHeaders } from '../src/integrations/signature.js';
 import { Metrics } from '../src/metrics/metrics.js';
 import { createTestDatabase } from './support/database.js';
+import { captureLogs } from './support/logs.js';
 
 const config = {
   CME_WEBHOOK_SECRET: 'test-cme-webhook-secret',
@@ -22,8 +21,7 @@ describe('useWebhooks during a database outage', () => {
     const droppedDatabase = await createTestDatabase();
     await droppedDatabase.drop();
     const db = openDatabase(droppedDatabase.url);
-    const lines: Record<string, any>[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    const { logger, lines } = captureLogs('info');
     const metrics = new Metrics({ logger, defaultMetrics: false });
     const yoga = createYoga({
       schema: createSchema({ typeDefs: 'type Query { ok: Boolean }' }),

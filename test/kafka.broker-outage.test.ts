@@ -2,18 +2,16 @@ import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TopicSettings } from '../src/kafka/topics.js';
 import { createLogger } from '../src/logger.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import type { TestDatabase } from './support/database.js';
 import {
   consumedOrder,
   createApplicationWithEvents,
-  createTopics,
+  createKafkaTestSetup,
   localKafkaSkipReason,
   outboxOrder,
   startTestRelay,
-  testKafkaClient,
-  TopicReader,
-  uniqueTopics,
   type TestRelay,
+  TopicReader,
 } from './support/kafka.js';
 import { startLocalKafka, type LocalKafkaBroker } from './support/kafka-broker.js';
 
@@ -35,10 +33,7 @@ beforeAll(async () => {
   }
   // A broker of this file's own, because the test stops it while other files use the run's broker.
   broker = await startLocalKafka();
-  db = await createTestDatabase();
-  topics = uniqueTopics();
-  kafka = testKafkaClient(broker.brokers, logger);
-  await createTopics(kafka, topics, logger);
+  ({ db, kafka, topics } = await createKafkaTestSetup(logger, broker.brokers));
   relay = await startTestRelay({ db, kafka, topic: topics.KAFKA_EVENTS_TOPIC, logger, batchSize: 25 });
 }, 300_000);
 

@@ -6,18 +6,8 @@ import type { Actor } from '../src/domain/actor.js';
 import { changeApplication, deleteApplicationRecord, EVENT_VERSION, type ApplicationChanges } from '../src/domain/changes.js';
 import type { TopicSettings } from '../src/kafka/topics.js';
 import { createLogger } from '../src/logger.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import {
-  createTopics,
-  kafkaSkipReason,
-  startTestRelay,
-  testKafkaBrokers,
-  testKafkaClient,
-  TopicReader,
-  uniqueTopics,
-  type ReceivedRecord,
-  type TestRelay,
-} from './support/kafka.js';
+import type { TestDatabase } from './support/database.js';
+import { createKafkaTestSetup, kafkaSkipReason, type ReceivedRecord, startTestRelay, type TestRelay, TopicReader } from './support/kafka.js';
 import { insertTestApplication } from './support/pipeline.js';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -35,10 +25,7 @@ beforeAll(async () => {
   if (kafkaSkipReason()) {
     return;
   }
-  db = await createTestDatabase();
-  topics = uniqueTopics();
-  kafka = testKafkaClient(testKafkaBrokers(), logger);
-  await createTopics(kafka, topics, logger);
+  ({ db, kafka, topics } = await createKafkaTestSetup(logger));
   relay = await startTestRelay({ db, kafka, topic: topics.KAFKA_EVENTS_TOPIC, logger });
   reader = await TopicReader.start(kafka, topics.KAFKA_EVENTS_TOPIC);
 });

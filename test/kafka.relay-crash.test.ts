@@ -6,17 +6,15 @@ import { publishOutbox } from '../src/kafka/outbox-relay.js';
 import { createRecordPublisher } from '../src/kafka/publisher.js';
 import type { TopicSettings } from '../src/kafka/topics.js';
 import { createLogger } from '../src/logger.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import type { TestDatabase } from './support/database.js';
 import {
   consumedOrder,
   createApplicationWithEvents,
-  createTopics,
+  createKafkaTestSetup,
   kafkaSkipReason,
   outboxOrder,
   testKafkaBrokers,
-  testKafkaClient,
   TopicReader,
-  uniqueTopics,
 } from './support/kafka.js';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -30,10 +28,7 @@ beforeAll(async () => {
   if (kafkaSkipReason()) {
     return;
   }
-  db = await createTestDatabase();
-  topics = uniqueTopics();
-  kafka = testKafkaClient(testKafkaBrokers(), logger);
-  await createTopics(kafka, topics, logger);
+  ({ db, kafka, topics } = await createKafkaTestSetup(logger));
 });
 
 afterAll(async () => {

@@ -7,8 +7,8 @@ import { DEAD_LETTER_HEADERS, startVerdictConsumer, type VerdictConsumer, type V
 import { createLogger } from '../src/logger.js';
 import { acceptModerationVerdict, VERDICT_SCOPE } from '../src/pipeline/verdict-intake.js';
 import { createKafkaVerdictDelivery } from '../src/integrations/moderation/kafka-delivery.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createTopics, kafkaSkipReason, testKafkaBrokers, testKafkaClient, TopicReader, uniqueTopics } from './support/kafka.js';
+import type { TestDatabase } from './support/database.js';
+import { createKafkaTestSetup, kafkaSkipReason, TopicReader } from './support/kafka.js';
 import { insertTestApplication, pendingJobs } from './support/pipeline.js';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -25,10 +25,7 @@ beforeAll(async () => {
   if (kafkaSkipReason()) {
     return;
   }
-  db = await createTestDatabase();
-  topics = uniqueTopics();
-  kafka = testKafkaClient(testKafkaBrokers(), logger);
-  await createTopics(kafka, topics, logger);
+  ({ db, kafka, topics } = await createKafkaTestSetup(logger));
   admin = kafka.admin();
   await admin.connect();
   producer = createRecordPublisher(kafka, logger);

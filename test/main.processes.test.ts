@@ -37,13 +37,7 @@ beforeAll(async () => {
   });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
-    SANDBOXES: 'false',
-    TRADE_IN_URL: sandboxes.config.TRADE_IN_URL!,
-    MODERATION_URL: sandboxes.config.MODERATION_URL!,
-    CARFAX_URL: sandboxes.config.CARFAX_URL!,
-    CME_URL: sandboxes.config.CME_URL!,
-    LOTS_URL: sandboxes.config.LOTS_URL!,
-    S3_ENDPOINT: sandboxes.config.S3_ENDPOINT!,
+    ...sandboxes.env,
     SERVICE_TOKENS: `lots:${LOTS_TOKEN},operator:${OPERATOR_TOKEN}`,
   };
   [apiA, apiB, worker] = await Promise.all([startServiceProcess('api', env), startServiceProcess('api', env), startServiceProcess('worker', env)]);

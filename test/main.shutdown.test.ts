@@ -27,13 +27,7 @@ beforeAll(async () => {
   });
   env = {
     DATABASE_URL: db.url,
-    SANDBOXES: 'false',
-    TRADE_IN_URL: sandboxes.config.TRADE_IN_URL!,
-    MODERATION_URL: sandboxes.config.MODERATION_URL!,
-    CARFAX_URL: sandboxes.config.CARFAX_URL!,
-    CME_URL: sandboxes.config.CME_URL!,
-    LOTS_URL: sandboxes.config.LOTS_URL!,
-    S3_ENDPOINT: sandboxes.config.S3_ENDPOINT!,
+    ...sandboxes.env,
     SERVICE_TOKENS: `lots:${LOTS_TOKEN}`,
     WORKER_CONCURRENCY: '4',
     SHUTDOWN_TIMEOUT_MS: '20000',

@@ -1,30 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeApplication, insertApplication } from '../src/domain/changes.js';
+import { changeApplication } from '../src/domain/changes.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics/metrics.js';
 import { sweepStuckApplications } from '../src/pipeline/sweep.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { insertTestApplication } from './support/pipeline.js';
 
 const logger = createLogger({ level: 'silent' });
 const pipeline = { type: 'SYSTEM' as const, id: 'pipeline' };
 let db: TestDatabase;
 let text: string;
-
-async function createApplication(vin: string) {
-  return db.prisma.$transaction((tx) =>
-    insertApplication(tx, {
-      actor: { type: 'SELLER', id: '41872156' },
-      data: {
-        userId: '41872156',
-        offerId: `offer-${vin}`,
-        vin,
-        offerBody: new TextEncoder().encode('{}'),
-        inspectTime: new Date(Date.now() + 86_400_000),
-        inspectPlace: 'Moscow',
-      },
-    }),
-  );
-}
 
 /** Return the value of one series in the exposition text, or undefined when it is absent. */
 function valueOf(exposition: string, series: string): number | undefined {
@@ -34,12 +19,12 @@ function valueOf(exposition: string, series: string): number | undefined {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await createApplication('XTAGFK330JY400001');
-  const moderated = await createApplication('XTAGFK330JY400002');
+  await insertTestApplication(db, { vin: 'XTAGFK330JY400001', enqueue: false });
+  const moderated = await insertTestApplication(db, { vin: 'XTAGFK330JY400002', enqueue: false });
   await db.prisma.$transaction((tx) => changeApplication(tx, { applicationId: moderated.id, actor: pipeline, action: 'MODERATED', set: { applicationStatus: 'MODERATED', moderationStatus: 'OK' } }));
-  const rejected = await createApplication('XTAGFK330JY400003');
+  const rejected = await insertTestApplication(db, { vin: 'XTAGFK330JY400003', enqueue: false });
   await db.prisma.$transaction((tx) => changeApplication(tx, { applicationId: rejected.id, actor: pipeline, action: 'REJECTED', set: { status: 'REJECTED', applicationStatus: 'REJECTED' } }));
-  const stuck = await createApplication('XTAGFK330JY400004');
+  const stuck = await insertTestApplication(db, { vin: 'XTAGFK330JY400004', enqueue: false });
   await db.prisma.$executeRaw`UPDATE auction_applications SET updated_at = now() - interval '2 hours' WHERE application_id = ${stuck.id}`;
   await db.prisma.$executeRaw`UPDATE outbox_events SET created_at = now() - interval '90 seconds' WHERE outbox_id = (SELECT min(outbox_id) FROM outbox_events)`;
   await db.prisma.$executeRaw`UPDATE outbox_events SET published_at = now() WHERE application_id = ${rejected.id}`;

@@ -6,8 +6,8 @@ import type { TopicSettings } from '../src/kafka/topics.js';
 import { DEAD_LETTER_HEADERS, startVerdictConsumer, type VerdictConsumer } from '../src/kafka/verdict-consumer.js';
 import { createLogger } from '../src/logger.js';
 import { REPLAYED_FROM_HEADER, replayDeadLetters } from '../src/ops/replay-dead-letters.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createTopics, kafkaSkipReason, testKafkaBrokers, testKafkaClient, TopicReader, uniqueTopics } from './support/kafka.js';
+import type { TestDatabase } from './support/database.js';
+import { createKafkaTestSetup, kafkaSkipReason, TopicReader } from './support/kafka.js';
 import { insertTestApplication, nextVin, pendingJobs } from './support/pipeline.js';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -31,10 +31,7 @@ beforeAll(async () => {
   if (kafkaSkipReason()) {
     return;
   }
-  db = await createTestDatabase();
-  topics = uniqueTopics();
-  kafka = testKafkaClient(testKafkaBrokers(), logger);
-  await createTopics(kafka, topics, logger);
+  ({ db, kafka, topics } = await createKafkaTestSetup(logger));
   producer = createRecordPublisher(kafka, logger);
   deadLetters = await TopicReader.start(kafka, topics.KAFKA_VERDICTS_DLQ_TOPIC);
   consumer = startVerdictConsumer({

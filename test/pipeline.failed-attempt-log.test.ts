@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type PipelineWorker } from '../src/worker.js';
 import { startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.js';
+import { captureLogs } from './support/logs.js';
 import { insertTestApplication } from './support/pipeline.js';
 
 // A job that fails on a transient partner error must leave one log line per failed attempt,
@@ -10,18 +9,12 @@ import { insertTestApplication } from './support/pipeline.js';
 
 let harness: PipelineHarness;
 let worker: PipelineWorker | undefined;
-const lines: Record<string, unknown>[] = [];
+const { logger, lines } = captureLogs('info');
 
 beforeAll(async () => {
   // Moderation sends its verdict an hour later, so the only job to run is the submission.
   harness = await startPipelineHarness({ moderation: { verdictDelayMs: 3_600_000 } });
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  worker = await startWorker({ ...harness.ctx, logger: pino({ level: 'info' }, stream) }, { cron: false, pollInterval: 200 });
+  worker = await startWorker({ ...harness.ctx, logger }, { cron: false, pollInterval: 200 });
 });
 
 afterAll(async () => {

@@ -1,23 +1,11 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PartnerError } from '../src/integrations/http.js';
 import { createGraphileLogger } from '../src/pipeline/graphile-logger.js';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
+import { captureLogs } from './support/logs.js';
 
 describe('createGraphileLogger', () => {
   it('adds the ids of a failed job', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const job = { id: '7', task_identifier: 'hand_off_lot', attempts: 2, max_attempts: 25, payload: { applicationId: '42' } };
 
     createGraphileLogger(logger).scope({ label: 'worker', workerId: 'worker-1' }).error("Failed task 7 (hand_off_lot, 12.00ms, attempt 2 of 25) with error 'boom'", {
@@ -34,7 +22,7 @@ describe('createGraphileLogger', () => {
   });
 
   it('warns on a transient partner error', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const job = { id: '8', task_identifier: 'send_to_moderation', attempts: 1, max_attempts: 25, payload: { applicationId: '42' } };
     const error = new PartnerError('moderation', 'unavailable', 'moderation answered 503 to submit_case.', 503);
 
@@ -53,7 +41,7 @@ describe('createGraphileLogger', () => {
   });
 
   it('keeps a last transient attempt an error', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const job = { id: '9', task_identifier: 'send_to_moderation', attempts: 25, max_attempts: 25, payload: { applicationId: '42' } };
     const message = "Failed task 9 (send_to_moderation, 5.00ms, attempt 25 of 25) with error 'timed out'";
 
@@ -64,7 +52,7 @@ describe('createGraphileLogger', () => {
   });
 
   it('leaves lines without a job alone', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
 
     createGraphileLogger(logger).scope({ label: 'worker' }).info('Worker connected and looking for jobs...');
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeApplication, deleteApplicationRecord, insertApplication } from '../src/domain/changes.js';
+import { changeApplication, deleteApplicationRecord } from '../src/domain/changes.js';
 import type { Actor } from '../src/domain/actor.js';
 import { createLogger } from '../src/logger.js';
 import { streamApplicationUpdates, type ApplicationUpdate } from '../src/pubsub/application-updates.js';
 import { startPubSub, type PubSubService } from '../src/pubsub/pubsub.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { insertTestApplication } from './support/pipeline.js';
 
 const logger = createLogger({ level: 'silent' });
 const seller: Actor = { type: 'SELLER', id: '41872156' };
@@ -22,22 +23,6 @@ afterAll(async () => {
   await service.close();
   await db.drop();
 });
-
-async function createApplication(vin: string) {
-  return db.prisma.$transaction((tx) =>
-    insertApplication(tx, {
-      actor: seller,
-      data: {
-        userId: seller.id,
-        offerId: `offer-${vin}`,
-        vin,
-        offerBody: new TextEncoder().encode('{}'),
-        inspectTime: new Date(Date.now() + 86_400_000),
-        inspectPlace: 'Moscow',
-      },
-    }),
-  );
-}
 
 function change(applicationId: bigint, action: string, set: Parameters<typeof changeApplication>[1]['set']) {
   return db.prisma.$transaction((tx) => changeApplication(tx, { applicationId, actor: pipeline, action, set }));
@@ -67,7 +52,7 @@ function actions(update: ApplicationUpdate): string[] {
 
 describe('streamApplicationUpdates', () => {
   it('starts with the whole history', async () => {
-    const application = await createApplication('XTAGFK330JY300001');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300001', enqueue: false });
     await change(application.id, 'SENT_TO_MODERATION', { moderationStatus: 'PENDING', waitingData: ['MODERATION'] });
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: application.id });
 
@@ -79,7 +64,7 @@ describe('streamApplicationUpdates', () => {
   });
 
   it('sends each new entry once, in order', async () => {
-    const application = await createApplication('XTAGFK330JY300002');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300002', enqueue: false });
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: application.id });
     await readUntil(stream, (updates) => updates.length === 1);
 
@@ -94,7 +79,7 @@ describe('streamApplicationUpdates', () => {
   });
 
   it('ends when the application is deleted', async () => {
-    const application = await createApplication('XTAGFK330JY300003');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300003', enqueue: false });
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: application.id });
     await readUntil(stream, (updates) => updates.length === 1);
 
@@ -105,7 +90,7 @@ describe('streamApplicationUpdates', () => {
   });
 
   it('catches up after the listener reconnects', async () => {
-    const application = await createApplication('XTAGFK330JY300004');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300004', enqueue: false });
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: application.id });
     await readUntil(stream, (updates) => updates.length === 1);
     // Asking for the next update lets the stream use up the signal of the creation, so that the
@@ -128,7 +113,7 @@ describe('streamApplicationUpdates', () => {
   });
 
   it('closes at once on return', async () => {
-    const application = await createApplication('XTAGFK330JY300005');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300005', enqueue: false });
     let closed = 0;
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: service.pubSub, logger, applicationId: application.id, onClose: () => (closed += 1) });
     await readUntil(stream, (updates) => updates.length === 1);
@@ -142,7 +127,7 @@ describe('streamApplicationUpdates', () => {
   });
 
   it('ends when the pub/sub closes', async () => {
-    const application = await createApplication('XTAGFK330JY300006');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300006', enqueue: false });
     const ownService = await startPubSub({ connectionString: db.url, pool: db.pool, logger });
     const stream = streamApplicationUpdates({ prisma: db.prisma, pubSub: ownService.pubSub, logger, applicationId: application.id });
     await readUntil(stream, (updates) => updates.length === 1);

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertApplication } from '../src/domain/changes.js';
 import { createLogger } from '../src/logger.js';
 import { PgEventTarget, PUBSUB_CHANNEL } from '../src/pubsub/pg-event-target.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { insertTestApplication } from './support/pipeline.js';
 
 const logger = createLogger({ level: 'silent' });
 let db: TestDatabase;
@@ -42,22 +42,6 @@ function collect(target: EventTarget, topic: string, count: number, timeoutMs = 
   });
 }
 
-async function createApplication(vin: string) {
-  return db.prisma.$transaction((tx) =>
-    insertApplication(tx, {
-      actor: { type: 'SELLER', id: '41872156' },
-      data: {
-        userId: '41872156',
-        offerId: `offer-${vin}`,
-        vin,
-        offerBody: new TextEncoder().encode('{}'),
-        inspectTime: new Date(Date.now() + 86_400_000),
-        inspectPlace: 'Moscow',
-      },
-    }),
-  );
-}
-
 async function listenerPid(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const result = await db.pool.query<{ pid: number }>(
@@ -87,7 +71,7 @@ describe('PgEventTarget', () => {
     const received = collect(subscriber, 'application:1', 1);
     const placeholder = collect(subscriber, 'unrelated', 1, 10).catch(() => 'none');
 
-    const application = await createApplication('XTAGFK330JY200001');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY200001', enqueue: false });
 
     expect(application.id).toBe(1n);
     const history = await db.prisma.applicationHistory.findFirstOrThrow({ where: { applicationId: application.id } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import type { ServiceContext } from '../src/context.js';
-import { changeApplication, insertApplication } from '../src/domain/changes.js';
+import { changeApplication } from '../src/domain/changes.js';
 import { createApi, type Api } from '../src/http/create-api.js';
 import { startApiServer, type ApiServer } from '../src/http/server.js';
 import { attachGraphqlWs, type GraphqlWsServer } from '../src/http/websocket.js';
@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics/metrics.js';
 import { startPubSub, type PubSubService } from '../src/pubsub/pubsub.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { insertTestApplication } from './support/pipeline.js';
 import { readEvents, subscribeOverSse, subscribeOverWebSocket, summary, type UpdateStream } from './support/live-updates.js';
 
 const OWNER = '41872156';
@@ -58,15 +59,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function createApplication(vin: string) {
-  return db.prisma.$transaction((tx) =>
-    insertApplication(tx, {
-      actor: { type: 'SELLER', id: OWNER },
-      data: { userId: OWNER, offerId: `offer-${vin}`, vin, offerBody: new TextEncoder().encode('{}'), inspectTime: new Date(Date.now() + 86_400_000), inspectPlace: 'Moscow' },
-    }),
-  );
-}
-
 function change(applicationId: bigint, action: string, set: Parameters<typeof changeApplication>[1]['set']) {
   return db.prisma.$transaction((tx) => changeApplication(tx, { applicationId, actor: pipeline, action, set }));
 }
@@ -79,7 +71,7 @@ async function sse(id: string, headers: Record<string, string>): Promise<UpdateS
 
 describe('applicationUpdated', () => {
   it('streams the owner state, then changes', async () => {
-    const application = await createApplication('XTAGFK330JY500001');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500001', enqueue: false });
     const stream = await sse(application.id.toString(), { 'x-user-id': OWNER });
 
     const [first] = await readEvents(stream, (events) => events.length === 1);
@@ -96,7 +88,7 @@ describe('applicationUpdated', () => {
   });
 
   it('returns NotFoundError to another seller', async () => {
-    const application = await createApplication('XTAGFK330JY500002');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500002', enqueue: false });
     const stream = await sse(application.id.toString(), { 'x-user-id': OTHER_SELLER });
 
     const first = await stream.next();
@@ -107,7 +99,7 @@ describe('applicationUpdated', () => {
   });
 
   it('returns UnauthenticatedError without credentials', async () => {
-    const application = await createApplication('XTAGFK330JY500003');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500003', enqueue: false });
     const stream = await sse(application.id.toString(), {});
 
     const first = await stream.next();
@@ -125,7 +117,7 @@ describe('applicationUpdated', () => {
   });
 
   it('translates the error to English', async () => {
-    const application = await createApplication('XTAGFK330JY500004');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500004', enqueue: false });
     const russian = await sse(application.id.toString(), { 'x-user-id': OTHER_SELLER });
     const english = await sse(application.id.toString(), { 'x-user-id': OTHER_SELLER, 'accept-language': 'en' });
 
@@ -138,7 +130,7 @@ describe('applicationUpdated', () => {
   });
 
   it('lets a service follow any application', async () => {
-    const application = await createApplication('XTAGFK330JY500005');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500005', enqueue: false });
     const stream = await sse(application.id.toString(), { 'x-service-token': SERVICE_TOKEN });
 
     const [first] = await readEvents(stream, (events) => events.length === 1);
@@ -148,7 +140,7 @@ describe('applicationUpdated', () => {
   });
 
   it('streams over WebSocket with connection params', async () => {
-    const application = await createApplication('XTAGFK330JY500006');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500006', enqueue: false });
     const url = server.url.replace(/^http/, 'ws') + '/graphql';
     const stream = subscribeOverWebSocket(url, application.id.toString(), { 'x-user-id': OWNER });
     streams.push(stream);
@@ -163,7 +155,7 @@ describe('applicationUpdated', () => {
   });
 
   it('refuses another seller over WebSocket', async () => {
-    const application = await createApplication('XTAGFK330JY500007');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500007', enqueue: false });
     const url = server.url.replace(/^http/, 'ws') + '/graphql';
     const stream = subscribeOverWebSocket(url, application.id.toString(), { 'x-user-id': OTHER_SELLER });
     streams.push(stream);
@@ -175,7 +167,7 @@ describe('applicationUpdated', () => {
   });
 
   it('counts open subscriptions', async () => {
-    const application = await createApplication('XTAGFK330JY500008');
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY500008', enqueue: false });
     const before = await subscriptionCount();
     const stream = await sse(application.id.toString(), { 'x-user-id': OWNER });
     await readEvents(stream, (events) => events.length === 1);

@@ -32,6 +32,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * Empty the service's tables, so each test starts without applications, events, intake settings
+ * or idempotency records. graphile-worker's jobs are left alone.
+ */
+export async function clearServiceTables(db: Database): Promise<void> {
+  await db.prisma.$executeRawUnsafe('TRUNCATE auction_applications, application_history, outbox_events, intake_settings, idempotency_records CASCADE');
+}
+
 function adminUrl(template: URL): string {
   const url = new URL(template);
   url.pathname = '/postgres';

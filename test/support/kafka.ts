@@ -11,7 +11,7 @@ import { ensureTopics, type TopicSettings } from '../../src/kafka/topics.js';
 import type { Logger } from '../../src/logger.js';
 import { createGraphileLogger } from '../../src/pipeline/graphile-logger.js';
 import { createPublishOutboxTask, PUBLISH_OUTBOX_TASK } from '../../src/tasks/publish_outbox.js';
-import type { TestDatabase } from './database.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 import { insertTestApplication } from './pipeline.js';
 
 /**
@@ -52,6 +52,30 @@ export function testKafkaClient(brokers: string, logger: Logger): Kafka {
 
 export async function createTopics(kafka: Kafka, topics: TopicSettings, logger: Logger): Promise<void> {
   await ensureTopics(kafka, Object.values(topics), logger);
+}
+
+/** What a Kafka test file starts from: its own database and topics, and a client of the broker. */
+export interface KafkaTestSetup {
+  db: TestDatabase;
+  kafka: Kafka;
+  topics: TopicSettings;
+}
+
+/**
+ * Create a fresh database and the file's own topics on `brokers` (default: the run's broker).
+ * When the topics cannot be created, the database is dropped before the error is thrown.
+ */
+export async function createKafkaTestSetup(logger: Logger, brokers: string = testKafkaBrokers()): Promise<KafkaTestSetup> {
+  const db = await createTestDatabase();
+  try {
+    const topics = uniqueTopics();
+    const kafka = testKafkaClient(brokers, logger);
+    await createTopics(kafka, topics, logger);
+    return { db, kafka, topics };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
 }
 
 export interface ReceivedRecord {

@@ -8,6 +8,8 @@ import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from '../.
 export interface TestSandboxes extends Sandboxes {
   /** The configuration with every partner URL and S3_ENDPOINT pointing at the sandboxes. */
   config: Config;
+  /** The settings a service process needs to use these sandboxes instead of starting its own. */
+  env: Record<string, string>;
   logger: Logger;
 }
 
@@ -28,9 +30,11 @@ export async function startTestSandboxes(
     logger,
     localS3: { port: 0, directory },
   });
+  const urls = Object.entries(sandboxes.urls).filter((entry): entry is [string, string] => entry[1] !== undefined);
   return {
     ...sandboxes,
     config: { ...baseConfig, ...sandboxes.urls },
+    env: { SANDBOXES: 'false', ...Object.fromEntries(urls) },
     logger,
     async stop() {
       await sandboxes.stop();
