@@ -10,7 +10,9 @@ let harness: PipelineHarness;
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
 beforeAll(async () => {
-  harness = await startPipelineHarness();
+  // The moderation sandbox delays its verdict past the end of the test, because a verdict that arrived while
+  // `--once` was still draining the queue would let the CLI apply it too.
+  harness = await startPipelineHarness({ moderation: { verdictDelayMs: 10 * 60_000 } });
 });
 
 afterAll(async () => {
@@ -31,6 +33,7 @@ describe('graphile-worker CLI', () => {
     });
 
     expect(exitCode).toBe(0);
+    expect(harness.moderation.cases.has(created.id.toString())).toBe(true);
     const application = await harness.db.prisma.auctionApplication.findUniqueOrThrow({ where: { id: created.id } });
     expect(application.moderationStatus).toBe('PENDING');
     expect(application.waitingData).toEqual(['MODERATION']);
