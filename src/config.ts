@@ -14,6 +14,17 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or htt
 
 const positiveInt = z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').positive('expected a number above 0');
 
+/** Build a whole-number setting from `min` to `max` whose message gives the range, because zod's own names one bound. */
+function wholeNumberInRange(min: number, max: number, noun = 'a whole number') {
+  const expected = `expected ${noun} from ${min} to ${max}`;
+  return z.coerce.number({ error: `expected ${noun}` }).int(expected).min(min, expected).max(max, expected);
+}
+
+/** Build a setting that takes one of `values` and lists them plainly in its message, instead of zod's `"a"|"b"`. */
+function oneOf<const Values extends readonly [string, ...string[]]>(values: Values) {
+  return z.enum(values, { error: `expected one of ${values.join(', ')}` });
+}
+
 /**
  * `name:token` pairs separated by commas, such as `lots:s3cret,moderation:0ther`. The name is
  * the calling service, recorded in the history as the actor.
@@ -36,16 +47,16 @@ const serviceTokens = z
   });
 
 const environmentSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PROCESS_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
-  PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(4000),
+  NODE_ENV: oneOf(['development', 'test', 'production']).default('development'),
+  PROCESS_ROLE: oneOf(['all', 'api', 'worker']).default('all'),
+  PORT: wholeNumberInRange(0, 65535, 'a port number').default(4000),
   HOST: z.string().default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
   DATABASE_POOL_SIZE: positiveInt.default(10),
   EMBEDDED_POSTGRES_DIR: z.string().default('.data/postgres'),
-  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
+  EMBEDDED_POSTGRES_PORT: wholeNumberInRange(1, 65535, 'a port number').default(5433),
 
   JWT_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   JWT_JWKS_URL: httpUrl.optional(),
@@ -65,13 +76,13 @@ const environmentSchema = z.object({
   CME_URL: httpUrl.optional(),
   CME_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').default('local-cme-webhook-secret'),
   CME_WEBHOOK_TOLERANCE_SECONDS: positiveInt.default(300),
-  LOT_SINK: z.enum(['lots', 'telegram']).default('lots'),
+  LOT_SINK: oneOf(['lots', 'telegram']).default('lots'),
   LOTS_URL: httpUrl.optional(),
   TELEGRAM_API_URL: httpUrl.optional(),
   TELEGRAM_BOT_TOKEN: z.string().default('local-bot-token'),
   TELEGRAM_CHAT_ID: z.string().default('-1000000000001'),
   PARTNER_TIMEOUT_MS: positiveInt.default(5000),
-  PARTNER_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  PARTNER_RETRIES: wholeNumberInRange(0, 10).default(3),
 
   S3_ENDPOINT: httpUrl.optional(),
   S3_PUBLIC_URL: httpUrl.optional(),
@@ -81,7 +92,7 @@ const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
   S3_LOCAL_DIR: z.string().default('.data/s3'),
   // A fixed port keeps the report URLs saved by earlier local runs valid after a restart.
-  S3_LOCAL_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(4568),
+  S3_LOCAL_PORT: wholeNumberInRange(0, 65535, 'a port number').default(4568),
 
   KAFKA_BROKERS: z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'expected host:port pairs separated by commas').optional(),
   KAFKA_CLIENT_ID: z.string().default('auction-applications'),
@@ -107,6 +118,9 @@ const environmentSchema = z.object({
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
+
+/** The names of every environment variable the service reads. */
+export const SETTING_NAMES = Object.keys(environmentSchema.shape) as (keyof Environment)[];
 
 export interface Config extends Environment {
   /** Whether the seller may be named by the `X-User-Id` header instead of a JWT. */
