@@ -1,8 +1,10 @@
+import net from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { ServiceContext } from './context.js';
-import { startEmbeddedPostgres } from './db/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import { openDatabase } from './db/prisma.js';
+import { checkDatabaseReachable, connectionErrorReason, DatabaseUnreachableError } from './db/reachability.js';
 import { createApi } from './http/create-api.js';
 import { startApiServer } from './http/server.js';
 import { useMetrics } from './http/use-metrics.js';
@@ -32,8 +34,13 @@ async function main(): Promise<void> {
   handleSignals(logger, config.SHUTDOWN_TIMEOUT_MS);
 
   let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_POSTGRES_DIR, port: config.EMBEDDED_POSTGRES_PORT, logger });
+  if (databaseUrl) {
+    await checkDatabaseReachable(databaseUrl, {
+      setting: 'DATABASE_URL',
+      advice: 'Start PostgreSQL there or correct DATABASE_URL, or unset DATABASE_URL to run an embedded PostgreSQL.',
+    });
+  } else {
+    const embedded = await startLocalDatabase(config, logger);
     running.push({ name: 'embedded PostgreSQL', stop: () => embedded.stop() });
     databaseUrl = embedded.url;
     logger.info(`DATABASE_URL is not set, so an embedded PostgreSQL runs at 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} with data in ${config.EMBEDDED_POSTGRES_DIR}.`);
@@ -104,6 +111,33 @@ async function main(): Promise<void> {
   );
 }
 
+/**
+ * Start the embedded PostgreSQL, turning its failure into one line with the fix. embedded-postgres
+ * (18.4.0-beta) rejects with no error at all when its server exits at start, which is what a
+ * port already in use does, so the port is probed to name that cause.
+ */
+async function startLocalDatabase(config: Config, logger: Logger): Promise<EmbeddedDatabase> {
+  const port = config.EMBEDDED_POSTGRES_PORT;
+  try {
+    return await startEmbeddedPostgres({ dataDir: config.EMBEDDED_POSTGRES_DIR, port, logger });
+  } catch (error) {
+    const reason = error === undefined ? ((await isPortInUse(port)) ? `port ${port} is already in use` : 'the server exited at start') : connectionErrorReason(error);
+    throw new DatabaseUnreachableError(
+      `The embedded PostgreSQL failed to start at 127.0.0.1:${port} with data in ${config.EMBEDDED_POSTGRES_DIR}: ${reason}. ` +
+        'Stop the process that uses the port or set EMBEDDED_POSTGRES_PORT, or set DATABASE_URL to a running PostgreSQL.',
+      { cause: error },
+    );
+  }
+}
+
+function isPortInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
 /** Load the configuration, or print its one-line error and exit 1. */
 function readConfig(): Config {
   try {
@@ -152,10 +186,10 @@ async function stopAll(logger: Logger): Promise<void> {
 
 main().catch(async (error: unknown) => {
   const logger = createLogger();
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DatabaseUnreachableError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    logger.fatal({ err: error }, `The service failed to start: ${(error as Error).message}`);
+    logger.fatal({ err: error }, `The service failed to start: ${error instanceof Error ? error.message : String(error)}`);
   }
   await stopAll(logger);
   process.exit(1);
