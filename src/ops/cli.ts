@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/prisma.js';
+import { checkDatabaseReachable, connectionErrorReason, databaseAddress, DatabaseUnreachableError, isConnectionError } from '../db/reachability.js';
 import { createKafkaClient, isKafkaConfigured } from '../kafka/client.js';
 import { createLogger } from '../logger.js';
 import { replayDeadLetters } from './replay-dead-letters.js';
-import { listStuckApplications, unstickApplication } from './unstick.js';
+import { ApplicationNotFoundError, listStuckApplications, unstickApplication } from './unstick.js';
 
 /**
  * Commands for the people who run the service: `npm run ops -- <command>`. They use the
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
         if (values.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (rows.length === 0) {
-          process.stdout.write(`No application has been stuck for more than ${stuckAfterMinutes} minutes.\n`);
+          process.stdout.write(`No application has been stuck for more than ${stuckAfterMinutes} ${stuckAfterMinutes === 1 ? 'minute' : 'minutes'}.\n`);
         } else {
           printTable(rows.map((row) => ({
             application: row.applicationId,
@@ -71,10 +72,20 @@ async function main(argv: string[]): Promise<number> {
         return BigInt(arg);
       });
       return withDatabase(config, async (db) => {
+        // An unknown id does not stop the others, because each unstick is independent.
+        let exitCode = 0;
         for (const id of ids) {
-          process.stdout.write(`${JSON.stringify(await unstickApplication(db, logger, id))}\n`);
+          try {
+            process.stdout.write(`${JSON.stringify(await unstickApplication(db, logger, id))}\n`);
+          } catch (error) {
+            if (!(error instanceof ApplicationNotFoundError)) {
+              throw error;
+            }
+            process.stderr.write(`${error.message}\n`);
+            exitCode = 1;
+          }
         }
-        return 0;
+        return exitCode;
       });
     }
 
@@ -126,12 +137,28 @@ function parseOptions(argv: string[]) {
   }
 }
 
+/**
+ * Run `work` on the service's database. A database that cannot be reached, before or during the
+ * work, becomes a DatabaseUnreachableError, whose one line names the address and the fix instead
+ * of Prisma's long error.
+ */
 async function withDatabase<T>(config: Config, work: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
-  // Without DATABASE_URL the local run keeps its data in the embedded PostgreSQL.
+  // Without DATABASE_URL the local run keeps its data in the embedded PostgreSQL, which runs
+  // only while `npm start` does.
   const url = config.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/auction_applications`;
+  const advice = config.DATABASE_URL
+    ? 'Start PostgreSQL there or correct DATABASE_URL.'
+    : 'Start the service with `npm start`, which runs the embedded PostgreSQL, or set DATABASE_URL.';
+  await checkDatabaseReachable(url, { setting: config.DATABASE_URL ? 'DATABASE_URL' : undefined, advice });
+
   const db = openDatabase(url, { poolSize: 2 });
   try {
     return await work(db);
+  } catch (error) {
+    if (isConnectionError(error)) {
+      throw new DatabaseUnreachableError(`Cannot reach PostgreSQL at ${databaseAddress(url)}: ${connectionErrorReason(error)}. ${advice}`, { cause: error });
+    }
+    throw error;
   } finally {
     await db.close();
   }
@@ -163,6 +190,10 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
+    }
+    if (error instanceof DatabaseUnreachableError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(`The command failed: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);

@@ -4,6 +4,11 @@ import type { Logger } from '../logger.js';
 import { requeue, stuckCondition, stuckStage, type StuckRow, type StuckStage } from '../pipeline/sweep.js';
 import { unlockCrashedWorkers } from '../pipeline/worker-liveness.js';
 
+/** An application id that matches no application. */
+export class ApplicationNotFoundError extends Error {
+  override name = 'ApplicationNotFoundError';
+}
+
 /** The report of `unstick` on one application. */
 export interface UnstickReport {
   applicationId: string;
@@ -80,7 +85,7 @@ export async function unstickApplication(db: Database, logger: Logger, applicati
       FROM auction_applications
      WHERE application_id = ${applicationId}`;
   if (!row) {
-    throw new Error(`Application ${applicationId} was not found; check the number, or whether it was deleted.`);
+    throw new ApplicationNotFoundError(`Application ${applicationId} was not found; check the number, or whether it was deleted.`);
   }
 
   const report: UnstickReport = { applicationId: applicationId.toString(), releasedWorkerPools: [], rescheduledJobs: 0, queuedStageJob: false };
