@@ -8,4 +8,4 @@ source scripts/node24.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci
 fi
-exec node --import tsx src/main.ts "$@"
+exec bash scripts/run-node.sh src/main.ts "$@"
