@@ -1,6 +1,7 @@
 /**
  * Submit every fixture offer to a running service (`npm start`) through GraphQL, each as its
- * seller, and print each application's progress until it is SENT, then the stored report URLs.
+ * seller, and print each application's progress until its pipeline state (`applicationStatus`)
+ * is SENT, then the stored report URLs.
  * First one application carries the sandbox's moderation fail marker and is rejected.
  *
  * Usage: npm run demo
@@ -127,7 +128,7 @@ async function fetchApplication(offer: Offer, id: string): Promise<ApplicationVi
 function describe(application: ApplicationView): string {
   const waiting = application.waitingData.length > 0 ? `, waiting for ${application.waitingData.join(', ')}` : '';
   const moderation = application.moderationStatus ? `, moderation ${application.moderationStatus}` : '';
-  return `${application.status} / ${application.applicationStatus}${moderation}${waiting}`;
+  return `status ${application.status}, applicationStatus ${application.applicationStatus}${moderation}${waiting}`;
 }
 
 /** Print each change of the applications until every one reaches a status `done` accepts. */
@@ -158,7 +159,12 @@ async function follow(tracked: { offer: Offer; id: string; label: string }[], do
 
 async function main(): Promise<void> {
   const offers = loadOffers();
-  console.log(`Submitting ${offers.length} offers from ${offersDir} to ${apiUrl}.\n`);
+  console.log(`Submitting ${offers.length} offers from ${offersDir} to ${apiUrl}.`);
+  console.log(
+    'Each line shows `status`, the end-to-end status that the seller sees and the other auction services share, ' +
+      'and `applicationStatus`, the pipeline state of this service. A handed-on lot has applicationStatus SENT ' +
+      'and stays status INSPECTED until the lots service reports the auction.\n',
+  );
 
   const rejectedOffer = offers[0]!;
   console.log(`1. ${rejectedOffer.name} with "${MODERATION_FAIL_MARKER}" in the inspection place, which the moderation sandbox rejects:`);
@@ -167,7 +173,7 @@ async function main(): Promise<void> {
     ['REJECTED', 'SENT'].includes(application.applicationStatus),
   );
 
-  console.log(`\n2. Every offer as its seller, until SENT:`);
+  console.log(`\n2. Every offer as its seller, until applicationStatus SENT:`);
   const tracked = [];
   for (const offer of offers) {
     const application = await submit(offer, offer.json.seller?.location?.address ?? 'Moscow');
@@ -178,14 +184,14 @@ async function main(): Promise<void> {
   console.log('\n3. Stored reports:');
   for (const entry of tracked) {
     const application = finished.get(entry.id)!;
-    console.log(`${entry.label}  ${application.applicationStatus}`);
+    console.log(`${entry.label}  status ${application.status}, applicationStatus ${application.applicationStatus}`);
     console.log(`  ProAuto:         ${application.proAutoReport ?? '-'}`);
     console.log(`  CME evaluation:  ${application.cmeEvaluation ?? '-'}`);
     console.log(`  CME inspection:  ${application.cmeInspection ?? '-'}`);
   }
   const notSent = tracked.filter((entry) => finished.get(entry.id)!.applicationStatus !== 'SENT');
   if (notSent.length > 0) {
-    throw new Error(`${notSent.map((entry) => entry.label).join(', ')} ended without reaching SENT.`);
+    throw new Error(`${notSent.map((entry) => entry.label).join(', ')} ended without reaching applicationStatus SENT.`);
   }
 }
 
