@@ -195,7 +195,7 @@ describe('myApplications', () => {
 
     expect(response.data).toBeNull();
     expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(response.errors?.[0]?.message).toBe('Нужно войти: передайте заголовок Authorization: Bearer <токен>.');
+    expect(response.errors?.[0]?.message).toBe('Нужно войти: передайте заголовок Authorization: Bearer <токен> или X-User-Id: <id пользователя>.');
   });
 
   it('refuses a service', async () => {

@@ -92,6 +92,14 @@ describe('identifyCaller', () => {
     expect(failureReason(await identify(headers({})))).toBe('missing_credentials');
   });
 
+  it('offers X-User-Id where it is accepted', async () => {
+    const withHeader = await identify(headers({}));
+    const withoutHeader = await createCallerIdentifier({ ...baseConfig, allowUserIdHeader: false })(headers({}));
+
+    expect(withHeader.kind === 'anonymous' && withHeader.failure.params.userIdHeaderAccepted).toBe(true);
+    expect(withoutHeader.kind === 'anonymous' && withoutHeader.failure.params.userIdHeaderAccepted).toBeUndefined();
+  });
+
   it('reports JWT verification not configured', async () => {
     const unconfigured = createCallerIdentifier({ ...baseConfig, JWT_SECRET: undefined });
     const token = await hs256({ sub: '41872156' });

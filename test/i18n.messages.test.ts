@@ -31,6 +31,22 @@ const ONE_ERROR_PER_CODE: Record<(typeof ERROR_CODES)[number], DomainError> = {
   PARTNER_UNAVAILABLE: new PartnerUnavailableError('trade-in', 'TRADE_IN'),
 };
 
+describe('translateError', () => {
+  it.each(LOCALES)('offers X-User-Id in %s where it is accepted', (locale) => {
+    const message = translateError(new UnauthenticatedError('missing_credentials', undefined, { userIdHeaderAccepted: true }), locale);
+
+    expect(message).toContain('Authorization: Bearer');
+    expect(message).toContain('X-User-Id');
+  });
+
+  it.each(LOCALES)('leaves X-User-Id out in %s otherwise', (locale) => {
+    const message = translateError(new UnauthenticatedError('missing_credentials'), locale);
+
+    expect(message).toContain('Authorization: Bearer');
+    expect(message).not.toContain('X-User-Id');
+  });
+});
+
 describe('chooseLocale', () => {
   it('defaults to Russian', () => {
     expect(chooseLocale(undefined)).toBe('ru');

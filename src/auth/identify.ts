@@ -83,7 +83,7 @@ export function createCallerIdentifier(config: AuthConfig, logger?: Logger): Ide
       return USER_ID.test(userId.trim()) ? { kind: 'seller', userId: userId.trim() } : anonymous('invalid_user_id');
     }
 
-    return anonymous('missing_credentials');
+    return { kind: 'anonymous', failure: new UnauthenticatedError('missing_credentials', undefined, { userIdHeaderAccepted: config.allowUserIdHeader }) };
   };
 }
 

@@ -164,15 +164,23 @@ export const UNAUTHENTICATED_REASONS = [
 
 export type UnauthenticatedReason = (typeof UNAUTHENTICATED_REASONS)[number];
 
-/** The request carries no credentials, or credentials that could not be verified. */
+/**
+ * The request carries no credentials, or credentials that could not be verified.
+ * `userIdHeaderAccepted` tells the message for missing credentials to offer `X-User-Id` too.
+ */
 export class UnauthenticatedError extends DomainError {
   override name = 'UnauthenticatedError';
 
   constructor(
     readonly reason: UnauthenticatedReason,
     detail?: string,
+    options: { userIdHeaderAccepted?: boolean } = {},
   ) {
-    super('UNAUTHENTICATED', { reason }, `The request is not authenticated: ${reason}${detail ? ` (${detail})` : ''}.`);
+    super(
+      'UNAUTHENTICATED',
+      { reason, ...(options.userIdHeaderAccepted ? { userIdHeaderAccepted: true } : {}) },
+      `The request is not authenticated: ${reason}${detail ? ` (${detail})` : ''}.`,
+    );
   }
 }
 

@@ -19,6 +19,8 @@ export interface Catalogue {
   validationFallback: string;
   forbidden: Record<ForbiddenReason, string>;
   unauthenticated: Record<UnauthenticatedReason, string>;
+  /** For missing credentials where the configuration accepts the X-User-Id header too. */
+  missingCredentialsOrUserId: string;
   notFound: { Application: string; fallback: string };
   intakeClosed: string;
   /** Texts of a global filter rejection, by the dimension the offer did not match. */

@@ -45,6 +45,7 @@ export const en: Catalogue = {
     user_id_header_not_allowed: 'The X-User-Id header is not accepted here: send Authorization: Bearer <token>.',
     invalid_user_id: 'The user id is invalid: use Latin letters, digits, "_" and "-", at most 64 characters.',
   },
+  missingCredentialsOrUserId: 'Sign-in required: send the header Authorization: Bearer <token>, or X-User-Id: <user id>.',
   notFound: {
     Application: 'Application {id} was not found. Check the application number.',
     fallback: '{id} was not found.',

@@ -41,6 +41,9 @@ export function translateError(error: DomainError, locale: Locale): string {
     case 'FORBIDDEN':
       return fill(pick(catalogue.forbidden, params.reason) ?? catalogue.forbidden.internal_operation, params);
     case 'UNAUTHENTICATED':
+      if (params.reason === 'missing_credentials' && params.userIdHeaderAccepted) {
+        return catalogue.missingCredentialsOrUserId;
+      }
       return fill(pick(catalogue.unauthenticated, params.reason) ?? catalogue.unauthenticated.missing_credentials, params);
     case 'NOT_FOUND':
       return fill(pick(catalogue.notFound, params.entity) ?? catalogue.notFound.fallback, params);

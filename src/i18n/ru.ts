@@ -45,6 +45,7 @@ export const ru: Catalogue = {
     user_id_header_not_allowed: 'Заголовок X-User-Id здесь не принимается: передайте Authorization: Bearer <токен>.',
     invalid_user_id: 'Идентификатор пользователя неверен: допустимы латинские буквы, цифры, «_» и «-», не больше 64 символов.',
   },
+  missingCredentialsOrUserId: 'Нужно войти: передайте заголовок Authorization: Bearer <токен> или X-User-Id: <id пользователя>.',
   notFound: {
     Application: 'Заявка {id} не найдена. Проверьте номер заявки.',
     fallback: 'Объект {id} не найден.',
