@@ -134,6 +134,7 @@ export const VALIDATION_REASONS = [
   'year_out_of_range',
   'region_missing',
   'inspect_time_past',
+  'date_time_format',
   'inspect_place_empty',
   'inspect_place_too_long',
   'invalid_id',

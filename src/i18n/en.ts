@@ -22,6 +22,7 @@ export const en: Catalogue = {
     year_out_of_range: 'The model year in {field} is invalid: {value}. Check the year in the vehicle documents.',
     region_missing: "The listing has no seller region ({field}). Set the location in the listing.",
     inspect_time_past: 'The inspection time in {field} must be in the future, but it is {value}. Choose a later time.',
+    date_time_format: 'The field {field} must be a date and time in ISO 8601 form with a time zone, such as 2030-06-01T10:00:00+03:00, but it is "{value}".',
     inspect_place_empty: 'The inspection place is missing ({field}). Give an address.',
     inspect_place_too_long: 'The inspection address in {field} is too long: at most {maximum} characters are allowed.',
     invalid_id: 'The id in {field} is invalid: "{value}". Pass the application number or its global ID.',
