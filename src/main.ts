@@ -83,7 +83,7 @@ async function main(): Promise<void> {
 
   if (runsWorker) {
     await kafka?.start();
-    const worker = await startWorker(ctx, { tasks: kafka?.tasks, crontab: kafka?.crontab });
+    const worker = await startWorker(ctx, { tasks: kafka?.tasks, crontab: kafka?.crontab, isShuttingDown: () => shuttingDown });
     running.push({ name: 'worker', stop: () => worker.stop() });
   }
 
@@ -162,12 +162,14 @@ function handleSignals(logger: Logger, timeoutMs: number): void {
       process.exit(1);
     }
     shuttingDown = true;
+    const startedAt = performance.now();
     logger.info(`Received ${signal}; the service is shutting down.`);
     setTimeout(() => {
       logger.error(`The shutdown took longer than ${timeoutMs} ms, so the service exits now.`);
       process.exit(1);
     }, timeoutMs).unref();
     await stopAll(logger);
+    logger.info(`The service stopped after ${Math.round(performance.now() - startedAt)} ms.`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

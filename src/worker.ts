@@ -22,6 +22,11 @@ export interface StartWorkerOptions {
    * because a starting worker may not hold its liveness lock yet. Default: 30.
    */
   unlockGraceSeconds?: number;
+  /**
+   * Whether the process is shutting down, so that losing the database then is logged as part of
+   * the shutdown. Default: from the moment stop() is called.
+   */
+  isShuttingDown?: () => boolean;
 }
 
 export interface PipelineWorker {
@@ -45,9 +50,12 @@ export async function startWorker(ctx: ServiceContext, options: StartWorkerOptio
     workerLogger.error({ err: error }, 'Releasing the jobs of crashed workers failed at start; the sweep tries again later.');
   }
 
+  let stopRequested = false;
+  const isShuttingDown = () => stopRequested || (options.isShuttingDown?.() ?? false);
+
   const events: WorkerEvents = new EventEmitter();
   events.on('pool:create', ({ workerPool }) => {
-    registerWorkerLiveness(db.pool, workerPool.id, workerLogger).catch((error: unknown) =>
+    registerWorkerLiveness(db.pool, workerPool.id, workerLogger, { isShuttingDown }).catch((error: unknown) =>
       workerLogger.error({ err: error, workerPoolId: workerPool.id }, `Worker pool ${workerPool.id} could not take its liveness lock; other workers may release its jobs early.`),
     );
   });
@@ -76,6 +84,7 @@ export async function startWorker(ctx: ServiceContext, options: StartWorkerOptio
   return {
     runner,
     stop() {
+      stopRequested = true;
       stopping ??= (async () => {
         await runner.stop();
         await releaseWorkerLiveness(db.pool);

@@ -21,21 +21,39 @@ export const DEFAULT_UNLOCK_GRACE_SECONDS = 30;
 interface Registration {
   client: pg.PoolClient;
   poolIds: Set<string>;
+  /** Set when a graceful stop releases the locks; an error after that is part of the stop. */
+  released: boolean;
+}
+
+export interface WorkerLivenessOptions {
+  /**
+   * Whether the process is shutting down. A database that ends the connection then, such as the
+   * embedded PostgreSQL stopped by the same Ctrl-C, is part of the shutdown and logged at info.
+   * Default: only after releaseWorkerLiveness.
+   */
+  isShuttingDown?: () => boolean;
 }
 
 const registrations = new WeakMap<pg.Pool, Promise<Registration>>();
 
 /**
  * Hold the liveness lock of a worker pool for as long as this process lives. Repeated calls for
- * the same pool id are cheap, so every job may call it.
+ * the same pool id are cheap, so every job may call it. The options of the first call apply.
  */
-export async function registerWorkerLiveness(pool: pg.Pool, workerPoolId: string, logger: Logger): Promise<void> {
+export async function registerWorkerLiveness(pool: pg.Pool, workerPoolId: string, logger: Logger, options: WorkerLivenessOptions = {}): Promise<void> {
   let registration = registrations.get(pool);
   if (!registration) {
     registration = pool.connect().then((client) => {
       // This connection is never returned to the pool: ending it would drop the locks.
-      client.on('error', (error) => logger.error({ err: error }, 'The worker liveness connection to PostgreSQL failed; other workers may now release our jobs early.'));
-      return { client, poolIds: new Set<string>() };
+      const registered: Registration = { client, poolIds: new Set<string>(), released: false };
+      client.on('error', (error) => {
+        if (registered.released || options.isShuttingDown?.()) {
+          logger.info({ err: error }, `The worker liveness connection to PostgreSQL closed during shutdown: ${error.message}`);
+        } else {
+          logger.error({ err: error }, 'The worker liveness connection to PostgreSQL failed; other workers may now release our jobs early.');
+        }
+      });
+      return registered;
     });
     registrations.set(pool, registration);
     registration.catch(() => registrations.delete(pool));
@@ -59,14 +77,32 @@ export async function registerWorkerLiveness(pool: pg.Pool, workerPoolId: string
   }
 }
 
-/** Release the liveness locks of this process, as a graceful stop ends its pools. */
+/**
+ * Release the liveness locks of this process, as a graceful stop ends its pools. Resolves once
+ * the connection has closed: a database stopped right after this (the embedded one, at the end of
+ * the service's shutdown) would otherwise end the session first, with "terminating connection
+ * due to administrator command".
+ */
 export async function releaseWorkerLiveness(pool: pg.Pool): Promise<void> {
   const registration = registrations.get(pool);
   registrations.delete(pool);
-  if (registration) {
-    const { client } = await registration;
-    client.release(true);
+  if (!registration) {
+    return;
   }
+  const registered = await registration;
+  registered.released = true;
+  // pg-pool emits 'remove' once the client it destroys has closed, or at once if it already had.
+  const removed = new Promise<void>((resolve) => {
+    const onRemove = (client: pg.PoolClient) => {
+      if (client === registered.client) {
+        pool.off('remove', onRemove);
+        resolve();
+      }
+    };
+    pool.on('remove', onRemove);
+  });
+  registered.client.release(true);
+  await removed;
 }
 
 /**

@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from './support/database.js';
 import { closedPort } from './support/ports.js';
+import { startServiceProcess } from './support/processes.js';
 
 // `npm start` with a database it cannot use prints one line that names the setting and the fix,
-// instead of a JSON log line with a stack.
+// instead of a JSON log line with a stack. A graceful stop ends with a line that says so.
 
 const execFileAsync = promisify(execFile);
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -91,5 +93,24 @@ describe('service start', () => {
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toContain(`The embedded PostgreSQL failed to start at 127.0.0.1:${port} with data in ${path.join(dataDir, 'postgres')}: port ${port} is already in use. `);
     expect(outcome.stderr).toContain('set EMBEDDED_POSTGRES_PORT, or set DATABASE_URL');
+  }, 120_000);
+});
+
+describe('service stop', () => {
+  it('logs the stop as its last line', async () => {
+    const db = await createTestDatabase();
+    const s3Dir = await fs.mkdtemp(path.join(os.tmpdir(), 'auction-applications-stop-'));
+    try {
+      const service = await startServiceProcess('all', { DATABASE_URL: db.url, S3_LOCAL_PORT: '0', S3_LOCAL_DIR: s3Dir });
+
+      const exitCode = await service.stop();
+
+      expect(exitCode).toBe(0);
+      expect(service.logs.at(-1)?.msg).toMatch(/^The service stopped after \d+ ms\.$/);
+      expect(service.logs.filter((line) => line.level >= 50)).toEqual([]);
+    } finally {
+      await db.drop();
+      await fs.rm(s3Dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
