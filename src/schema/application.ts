@@ -24,8 +24,15 @@ export const ApplicationRef = builder.prismaNode('AuctionApplication', {
     }),
     inspectTime: t.expose('inspectTime', { type: 'DateTime' }),
     inspectPlace: t.exposeString('inspectPlace'),
-    status: t.expose('status', { type: StatusEnum }),
-    applicationStatus: t.expose('applicationStatus', { type: ApplicationStatusEnum }),
+    status: t.expose('status', {
+      type: StatusEnum,
+      description: 'The end-to-end status that the seller sees and the other auction services share. A lot handed to the auction stays INSPECTED until the lots service reports the auction.',
+    }),
+    applicationStatus: t.expose('applicationStatus', {
+      type: ApplicationStatusEnum,
+      description:
+        "This service's internal pipeline state: NEW, MODERATED after moderation, WAITING_DATA for reports, READY, and SENT once the lot was handed to the auction. REJECTED and WITHDRAWN end it early.",
+    }),
     moderationStatus: t.expose('moderationStatus', { type: ModerationStatusEnum, nullable: true }),
     waitingData: t.expose('waitingData', { type: [DataSourceEnum] }),
     proAutoReport: t.exposeString('proAutoReport', { nullable: true, description: 'The URL of the ProAuto vehicle-history report.' }),
