@@ -1,4 +1,4 @@
-import type { Transaction } from '../db/prisma.js';
+import { Prisma, type Transaction } from '../db/prisma.js';
 import { PartnerError } from '../integrations/http.js';
 import type { TradeInClient } from '../integrations/trade-in/contract.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +12,8 @@ import { FINAL_STATUSES } from './statuses.js';
  * partner, and the first that rejects the offer decides, so a closed intake never costs a
  * trade-in call.
  */
+
+const FINAL_STATUS_LIST = Prisma.raw([...FINAL_STATUSES].map((status) => `'${status}'`).join(', '));
 
 export const ELIGIBILITY_CHECKS = ['KILL_SWITCH', 'GLOBAL_FILTER', 'ACTIVE_APPLICATION', 'TRADE_IN'] as const;
 
@@ -50,11 +52,11 @@ export async function checkEligibility(dependencies: EligibilityDependencies, of
     return { eligible: false, check: 'GLOBAL_FILTER', error };
   }
 
-  const active = await dependencies.db.auctionApplication.findFirst({
-    where: { vin: offer.vin, status: { notIn: [...FINAL_STATUSES] } },
-    select: { id: true },
-  });
-  if (active) {
+  // Raw, because a Prisma model query costs about a millisecond of CPU on every submission. The
+  // statuses are literals, so that the planner can use the partial unique index on VINs.
+  const active = await dependencies.db.$queryRaw<unknown[]>`
+    SELECT 1 FROM auction_applications WHERE vin = ${offer.vin} AND status NOT IN (${FINAL_STATUS_LIST}) LIMIT 1`;
+  if (active.length > 0) {
     return { eligible: false, check: 'ACTIVE_APPLICATION', error: new ActiveApplicationExistsError(offer.vin) };
   }
 

@@ -101,7 +101,9 @@ async function handleCmeWebhook(options: WebhooksPluginOptions, logger: Logger, 
   const requestHash = createHash('sha256').update(rawBody).digest('hex');
 
   const outcome = await options.db.prisma.$transaction(async (tx) => {
-    const application = await tx.auctionApplication.findFirst({ where: { cmeEvaluationId: event.evaluationId }, select: { id: true } });
+    // Raw, because a Prisma model query costs about a millisecond of CPU on every webhook.
+    const [application] = await tx.$queryRaw<{ id: bigint }[]>`
+      SELECT application_id AS id FROM auction_applications WHERE cme_evaluation_id = ${event.evaluationId} LIMIT 1`;
     if (!application) {
       return { kind: 'unknown' } as const;
     }

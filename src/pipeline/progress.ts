@@ -1,6 +1,6 @@
 import type { AuctionApplication, Database, DataSource, Transaction } from '../db/prisma.js';
 import { PIPELINE_ACTOR } from '../domain/actor.js';
-import { changeApplication, lockApplication, type ApplicationChanges, type ChangeResult } from '../domain/changes.js';
+import { changeApplication, findApplication, lockApplication, type ApplicationChanges, type ChangeResult } from '../domain/changes.js';
 import { NotFoundError } from '../domain/errors.js';
 import { FINAL_STATUSES } from '../domain/statuses.js';
 import { enqueueStage, TASK } from './jobs.js';
@@ -115,7 +115,7 @@ export function skipUnlessActive(check: SkipCheck = () => undefined): SkipCheck 
  * return undefined. The stage checks again after locking, before it writes.
  */
 export async function readApplication(db: Database, input: { applicationId: bigint; logger: { info(message: string): void }; skipReason: SkipCheck }): Promise<AuctionApplication | undefined> {
-  const application = await db.prisma.auctionApplication.findUnique({ where: { id: input.applicationId } });
+  const application = await findApplication(db.prisma, input.applicationId);
   const reason = application ? input.skipReason(application) : `application ${input.applicationId} no longer exists`;
   if (!application || reason) {
     input.logger.info(`The stage was skipped because ${reason}.`);

@@ -45,7 +45,8 @@ export async function acceptModerationVerdict(deps: { db: Database; logger: Logg
   const requestHash = hashVerdict(verdict);
 
   const result = await deps.db.prisma.$transaction(async (tx): Promise<VerdictIntakeResult> => {
-    const application = await tx.auctionApplication.findUnique({ where: { id: BigInt(applicationId) }, select: { id: true } });
+    // Raw, because a Prisma model query costs about a millisecond of CPU on every verdict.
+    const [application] = await tx.$queryRaw<{ id: bigint }[]>`SELECT application_id AS id FROM auction_applications WHERE application_id = ${BigInt(applicationId)}`;
     if (!application) {
       return { outcome: 'unknown_application', applicationId };
     }
