@@ -72,6 +72,14 @@ export async function createApplication(dependencies: ApplicationDependencies, i
 
   const eligibility = await checkEligibility({ db: dependencies.prisma, tradeIn: dependencies.integrations.tradeIn, logger: dependencies.logger }, offer, input.offer);
   if (!eligibility.eligible) {
+    // A concurrent retry with the same key may have committed between the lookup above and the
+    // check of active applications, which then finds the retry's own application.
+    if (idempotency && eligibility.check === 'ACTIVE_APPLICATION') {
+      const earlier = await findEarlierSubmission(dependencies.prisma, idempotency);
+      if (earlier) {
+        return { application: earlier, vinWarnings: offer.vinWarnings, replayed: true };
+      }
+    }
     throw eligibility.error;
   }
 
