@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeApplication, deleteApplicationRecord } from '../src/domain/changes.js';
 import type { Actor } from '../src/domain/actor.js';
+import type { PrismaClient } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
 import { streamApplicationUpdates, type ApplicationUpdate } from '../src/pubsub/application-updates.js';
 import { startPubSub, type PubSubService } from '../src/pubsub/pubsub.js';
@@ -87,6 +88,34 @@ describe('streamApplicationUpdates', () => {
     const next = await Promise.race([stream.next(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 5000))]);
 
     expect(next).toEqual({ done: true, value: undefined });
+  });
+
+  it('sends the application as of its newest entry', async () => {
+    const application = await insertTestApplication(db, { vin: 'XTAGFK330JY300007', enqueue: false });
+    // A change that commits during the stream's read, just before its history query runs.
+    let commitDuringRead: (() => Promise<unknown>) | undefined;
+    const prisma = db.prisma.$extends({
+      query: {
+        applicationHistory: {
+          async findMany({ args, query }) {
+            const commit = commitDuringRead;
+            commitDuringRead = undefined;
+            await commit?.();
+            return query(args);
+          },
+        },
+      },
+    }) as unknown as PrismaClient;
+    const stream = streamApplicationUpdates({ prisma, pubSub: service.pubSub, logger, applicationId: application.id });
+    await readUntil(stream, (updates) => updates.length === 1);
+
+    commitDuringRead = () => change(application.id, 'WITHDRAWN', { status: 'WITHDRAWN', applicationStatus: 'WITHDRAWN' });
+    await change(application.id, 'MODERATED', { applicationStatus: 'MODERATED', moderationStatus: 'OK' });
+    const updates = await readUntil(stream, (read) => read.flatMap(actions).includes('WITHDRAWN'));
+    await stream.return?.();
+
+    // The withdrawal's own signal finds no new entry, so an older row here would be the last word.
+    expect(updates.at(-1)!.application.status).toBe('WITHDRAWN');
   });
 
   it('catches up after the listener reconnects', async () => {

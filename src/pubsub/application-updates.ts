@@ -5,7 +5,7 @@ import type { ServicePubSub } from './pubsub.js';
 
 /** One event of a live subscription to an application. */
 export interface ApplicationUpdate {
-  /** The application as committed after the newest entry of `newHistory`, or later. */
+  /** The application as committed with the newest entry of `newHistory`. */
   application: AuctionApplication;
   /**
    * The history entries committed since the previous update, oldest first. The first update of
@@ -85,10 +85,16 @@ export function streamApplicationUpdates(options: ApplicationUpdatesOptions): Re
         }
         pending = false;
 
-        const [application, newHistory] = await Promise.all([
-          prisma.auctionApplication.findUnique({ where: { id: applicationId } }),
-          prisma.applicationHistory.findMany({ where: { applicationId, id: { gt: lastHistoryId } }, orderBy: { id: 'asc' } }),
-        ]);
+        // One snapshot for both reads: two separate reads let a change commit between them, and
+        // an event could then pair the newest entry with the row before it. The change's own
+        // signal would find no new entry, so the subscriber would keep the stale row.
+        const [application, newHistory] = await prisma.$transaction(
+          [
+            prisma.auctionApplication.findUnique({ where: { id: applicationId } }),
+            prisma.applicationHistory.findMany({ where: { applicationId, id: { gt: lastHistoryId } }, orderBy: { id: 'asc' } }),
+          ],
+          { isolationLevel: 'RepeatableRead' },
+        );
         if (!application || deleted) {
           logger.info({ applicationId: applicationId.toString() }, `Application ${applicationId} was deleted, so its subscription ended.`);
           break;
