@@ -7,7 +7,7 @@ import { DEAD_LETTER_HEADERS, startVerdictConsumer, type VerdictConsumer } from 
 import { createLogger } from '../src/logger.js';
 import { REPLAYED_FROM_HEADER, replayDeadLetters } from '../src/ops/replay-dead-letters.js';
 import type { TestDatabase } from './support/database.js';
-import { createKafkaTestSetup, kafkaSkipReason, TopicReader } from './support/kafka.js';
+import { createKafkaTestSetup, kafkaSkipReason, TopicReader, waitUntilCaughtUp } from './support/kafka.js';
 import { insertTestApplication, nextVin, pendingJobs } from './support/pipeline.js';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -18,6 +18,7 @@ let topics: TopicSettings;
 let producer: RecordPublisher;
 let consumer: VerdictConsumer;
 let deadLetters: TopicReader;
+const verdictGroupId = `test-verdicts-${randomUUID()}`;
 
 function verdict(applicationId: string) {
   return JSON.stringify({ verdictId: randomUUID(), applicationId, verdict: 'OK', decidedAt: new Date().toISOString() });
@@ -40,7 +41,7 @@ beforeAll(async () => {
     logger,
     topic: topics.KAFKA_VERDICTS_TOPIC,
     deadLetterTopic: topics.KAFKA_VERDICTS_DLQ_TOPIC,
-    groupId: `test-verdicts-${randomUUID()}`,
+    groupId: verdictGroupId,
     restartDelayMs: 200,
     maxWaitTimeMs: 200,
   });
@@ -94,6 +95,9 @@ describe.skipIf(kafkaSkipReason())('replayDeadLetters', () => {
 
   it('changes nothing in a dry run', async () => {
     const groupId = `replay-${randomUUID()}`;
+    // The verdicts that the tests above replayed return to the dead-letter topic as the consumer
+    // reads them. One that arrived between the two replays below would change what is left.
+    await waitUntilCaughtUp(kafka, verdictGroupId, topics.KAFKA_VERDICTS_TOPIC);
 
     const dry = await replay({ groupId, dryRun: true });
     const real = await replay({ groupId, limit: 1 });

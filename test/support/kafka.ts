@@ -129,6 +129,36 @@ export class TopicReader {
   }
 }
 
+/**
+ * Wait until consumer group `groupId` has committed the offset of every record on `topic`, so
+ * whatever it produces in response (a dead letter, say) has been sent.
+ */
+export async function waitUntilCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs = 30_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      // A partition without a committed offset (-1) is behind only if it holds records.
+      const behind = ends.filter(({ partition, low, high }) => {
+        const offset = BigInt(committed?.partitions.find((candidate) => candidate.partition === partition)?.offset ?? '-1');
+        return (offset < 0n ? BigInt(low) : offset) < BigInt(high);
+      });
+      if (behind.length === 0) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`Group ${groupId} has not committed every record on ${topic} within ${timeoutMs} ms; partitions behind: ${behind.map((partition) => partition.partition).join(', ')}.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface TestRelay {
   publisher: RecordPublisher;
   runner: Runner;
