@@ -71,7 +71,7 @@ const environmentSchema = z.object({
   MODERATION_VERDICT_SECRET: z.string().min(16, 'expected at least 16 characters').default('local-moderation-verdict-secret'),
   CARFAX_URL: httpUrl.optional(),
   CARFAX_POLL_MINUTES: positiveInt.max(59, 'expected at most 59 minutes').default(5),
-  /** Delay of the first poll after an order that CARFAX did not answer at once; the crontab polls after that. */
+  /** Delay of the first poll after an order whose report CARFAX did not return at once. The crontab polls after that. */
   CARFAX_FIRST_POLL_SECONDS: positiveInt.max(3600, 'expected at most 3600 seconds').default(10),
   CME_URL: httpUrl.optional(),
   CME_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').default('local-cme-webhook-secret'),

@@ -91,7 +91,7 @@ const SELECT_APPLICATION = Prisma.raw(
 /**
  * The rows each transaction has locked, as they are after its own changes. A row lock lasts until
  * the transaction ends and every write of an application goes through this module, so a second
- * lock of the same row in one transaction can answer from here without a round trip.
+ * lock of the same row in one transaction can return the row from here without a round trip.
  */
 const lockedRows = new WeakMap<Transaction, Map<bigint, AuctionApplication>>();
 
@@ -225,7 +225,7 @@ export async function deleteApplicationRecord(tx: Transaction, input: { applicat
   return application;
 }
 
-/** The event type that describes a change, from the most specific to the general one. */
+/** Choose the event type that describes a change, trying the most specific type first. */
 export function eventTypeForChange(before: AuctionApplication, after: AuctionApplication): EventType {
   if (after.status !== before.status && after.status === 'REJECTED') {
     return 'application.rejected';
@@ -239,7 +239,7 @@ export function eventTypeForChange(before: AuctionApplication, after: AuctionApp
   return 'application.changed';
 }
 
-/** The public view of an application in events and history: no offer body, ids as strings. */
+/** Build the public view of an application for events and history, without the offer body and with ids as strings. */
 export function applicationSnapshot(application: AuctionApplication) {
   return {
     id: application.id.toString(),

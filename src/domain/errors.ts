@@ -1,6 +1,6 @@
 /**
  * Errors that a seller, an operator or a partner service can cause and act on. Each has a stable
- * code for clients to branch on; the text a person reads comes from the message catalogue in
+ * code for clients to branch on. The text a person reads comes from the message catalogue in
  * src/i18n, in Russian or English, filled with `params`.
  */
 
@@ -26,7 +26,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly params: ErrorParams,
-    /** An English description for logs; the seller sees the catalogue text instead. */
+    /** English description for logs. The seller is shown the catalogue text instead. */
     logMessage: string,
   ) {
     super(logMessage);
@@ -73,7 +73,7 @@ export class IntakeClosedError extends DomainError {
   }
 }
 
-/** The offer failed an eligibility check; `check` names which one said no. */
+/** The offer failed an eligibility check; `check` names the check that failed. */
 export class OfferNotEligibleError extends DomainError {
   override name = 'OfferNotEligibleError';
 
@@ -167,7 +167,7 @@ export type UnauthenticatedReason = (typeof UNAUTHENTICATED_REASONS)[number];
 
 /**
  * The request carries no credentials, or credentials that could not be verified.
- * `userIdHeaderAccepted` tells the message for missing credentials to offer `X-User-Id` too.
+ * `userIdHeaderAccepted` makes the message for missing credentials offer `X-User-Id` too.
  */
 export class UnauthenticatedError extends DomainError {
   override name = 'UnauthenticatedError';

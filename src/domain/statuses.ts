@@ -32,7 +32,7 @@ const APPLICATION_STATUS_TRANSITIONS: Record<ApplicationStatus, readonly Applica
   WITHDRAWN: [],
 };
 
-/** Whether an application with this end-to-end status counts as active (one per VIN). */
+/** Check whether an application with this end-to-end status counts as active (one per VIN). */
 export function isActive(status: Status): boolean {
   return !FINAL_STATUSES.has(status);
 }
@@ -45,7 +45,7 @@ export function canChangeApplicationStatus(from: ApplicationStatus, to: Applicat
   return from === to || APPLICATION_STATUS_TRANSITIONS[from].includes(to);
 }
 
-/** The end-to-end statuses that may follow `from`, for error messages and the API docs. */
+/** Return the end-to-end statuses that may follow `from`, for error messages and the API docs. */
 export function nextStatuses(from: Status): readonly Status[] {
   return STATUS_TRANSITIONS[from];
 }

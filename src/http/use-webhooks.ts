@@ -35,7 +35,7 @@ type Reply = { status: number; body: Record<string, unknown>; headers?: Record<s
 
 /**
  * Serve the partners' signed callbacks beside GraphQL:
- * - `POST /webhooks/cme`: CME's webhooks, answered 202 once a `store_cme_report` job is queued in
+ * - `POST /webhooks/cme`: CME's webhooks, acknowledged with 202 once a `store_cme_report` job is queued in
  *   the same transaction as the event's idempotency record, and 200 for a repeat of an event id;
  * - `POST /internal/moderation/verdicts`: moderation verdicts, the path used without Kafka,
  *   handed to `acceptModerationVerdict`.
@@ -71,7 +71,7 @@ export function useWebhooks(options: WebhooksPluginOptions): Plugin {
             reply = route === 'cme' ? await handleCmeWebhook(options, requestLogger, headers, rawBody) : await handleVerdict(options, requestLogger, headers, rawBody);
           } catch (error) {
             // Both handlers are idempotent, so a partner that delivers again after 503 is safe.
-            requestLogger.error({ err: error }, `A ${route === 'cme' ? 'CME webhook' : 'moderation verdict'} could not be processed, so it was answered 503: ${(error as Error).message}`);
+            requestLogger.error({ err: error }, `A ${route === 'cme' ? 'CME webhook' : 'moderation verdict'} could not be processed, so the response is 503: ${(error as Error).message}`);
             reply = { status: 503, headers: { 'retry-after': '5' }, body: { error: 'temporarily_unavailable', message: 'The service could not process the request; deliver it again later.' } };
           }
         }

@@ -4,7 +4,7 @@ import { signatureHeaders } from './signature.js';
 
 /**
  * Outgoing signed callbacks, as partners send them to us: the CME sandbox's webhooks and the
- * moderation verdicts delivered over HTTP. A delivery counts only on a 2xx answer; anything else
+ * moderation verdicts delivered over HTTP. A delivery counts only on a 2xx response. Anything else
  * is retried with backoff, because our endpoint may be restarting or may not have committed
  * the record the callback refers to yet.
  */
@@ -14,7 +14,7 @@ export class DeliveryError extends Error {
 
   constructor(
     readonly url: string,
-    /** The HTTP status, absent when no answer came. */
+    /** The HTTP status, absent when no response arrived. */
     readonly status: number | undefined,
     message: string,
     options?: { cause?: unknown },
@@ -34,7 +34,7 @@ export interface SignedPostOptions {
   timestamp?: number;
 }
 
-/** POST a signed JSON body. Resolves with the status of a 2xx answer; throws DeliveryError otherwise. */
+/** POST a signed JSON body. Resolves with the status of a 2xx response, and throws DeliveryError otherwise. */
 export async function postSignedJson(options: SignedPostOptions): Promise<number> {
   const rawBody = JSON.stringify(options.body);
   const headers = { 'content-type': 'application/json', ...signatureHeaders(options.secret, rawBody, options.timestamp) };
@@ -46,7 +46,7 @@ export async function postSignedJson(options: SignedPostOptions): Promise<number
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new DeliveryError(options.url, response.status, `POST ${options.url} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
+    throw new DeliveryError(options.url, response.status, `POST ${options.url} returned HTTP ${response.status}: ${text.slice(0, 300)}`);
   }
   return response.status;
 }
@@ -61,13 +61,14 @@ export interface RetryDeliveryOptions {
   /** Aborting stops the retries, as when a sandbox closes. */
   signal?: AbortSignal;
   logger?: Logger;
-  /** What is being delivered, for the logs, such as `CME webhook evaluation.done 42`. */
+  /** Description of the delivery for the logs, such as `CME webhook evaluation.done 42`. */
   description: string;
 }
 
 /**
- * Run `send` until it succeeds, the retries run out or the signal aborts. Never throws: it runs
- * in the background of a sandbox, so it logs a final failure and resolves `false` instead.
+ * Run `send` until it succeeds, the retries run out or the signal aborts. It never throws, because it
+ * runs in the background of a sandbox. It logs a final failure (unless the signal aborted) and
+ * resolves `false` instead.
  */
 export async function deliverWithRetries(send: () => Promise<void>, options: RetryDeliveryOptions): Promise<boolean> {
   try {

@@ -13,14 +13,14 @@ export interface AddJobOptions {
   priority?: number;
 }
 
-/** The graphile-worker queue that serialises every job of one application. */
+/** Return the name of the graphile-worker queue that serialises every job of one application. */
 export function applicationQueue(applicationId: bigint | string): string {
   return `application:${applicationId}`;
 }
 
 /**
  * Add a graphile-worker job on the transaction's own connection, so the job exists if and only
- * if the state change that asks for it commits.
+ * if the state change that requests it commits.
  */
 export async function addJobInTransaction(tx: Transaction, taskIdentifier: string, payload: unknown, options: AddJobOptions = {}): Promise<void> {
   const json = JSON.stringify(payload, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));

@@ -9,10 +9,10 @@ import { enqueueStage, TASK } from './jobs.js';
  * The rules that decide how far an application has come in enrichment. `waiting_data` is not
  * kept by hand: while the application is in WAITING_DATA it is recomputed from the stored
  * report URLs on every change, so a repeated or out-of-order report cannot leave a source
- * listed that has answered, or drop one that has not.
+ * listed that has already delivered its report, or drop one that has not.
  */
 
-/** The sources an enriched application still waits for, in a fixed order. */
+/** List the sources an enriched application still waits for, in a fixed order. */
 export function pendingSources(application: Pick<AuctionApplication, 'proAutoReport' | 'cmeEvaluation' | 'cmeInspection'>): DataSource[] {
   const pending: DataSource[] = [];
   if (!application.proAutoReport) {
@@ -24,7 +24,7 @@ export function pendingSources(application: Pick<AuctionApplication, 'proAutoRep
   return pending;
 }
 
-/** Whether the application reached a status after which the pipeline does nothing more. */
+/** Check whether the application reached a status after which the pipeline does nothing more. */
 export function isStopped(application: Pick<AuctionApplication, 'status'>): boolean {
   return FINAL_STATUSES.has(application.status);
 }
@@ -71,8 +71,8 @@ export async function saveEnrichment(tx: Transaction, application: AuctionApplic
 
 /**
  * Run `work` in a transaction on the locked application, unless it was deleted or `skipReason`
- * finds a reason to leave it alone; then log the reason and return undefined. Tasks decide from
- * the row as it is after locking, so a withdrawal or rejection committed while a partner call was
+ * finds a reason to leave it alone. In those cases, log the reason and return undefined. Tasks
+ * decide from the row as it is after locking, so a withdrawal or rejection committed while a partner call was
  * in flight stops the stage here.
  */
 export async function withLockedApplication<T>(
@@ -102,7 +102,7 @@ export async function withLockedApplication<T>(
   return outcome.value;
 }
 
-/** Why a stage leaves an application alone, or undefined when the stage should run. */
+/** Check that returns the reason a stage skips an application, or undefined when the stage should run. */
 export type SkipCheck = (application: AuctionApplication) => string | undefined;
 
 /** Skip a withdrawn, rejected or finished application, else ask the stage's own check. */

@@ -12,12 +12,12 @@ export async function storeProAutoReport(ctx: ServiceContext, applicationId: str
   return ctx.integrations.reports.put(applicationId, 'pro-auto', body, 'application/json');
 }
 
-/** What the partners and the lot need from the stored offer. */
+/** Car details from the stored offer that the partners and the lot need. */
 export type OfferDetails = Pick<Lot, 'mark' | 'model' | 'year' | 'price' | 'mileage' | 'region'>;
 
 /**
- * Read the car's details from the stored offer body. The API validated the offer at creation;
- * an offer that no longer parses, as after a rule change, gives no details rather than stopping
+ * Read the car's details from the stored offer body. The API validated the offer at creation.
+ * An offer that no longer parses, as after a rule change, gives no details rather than stopping
  * the pipeline, because the partners accept a draft without them.
  */
 export function offerDetails(offerBody: Uint8Array): OfferDetails {

@@ -9,7 +9,7 @@ import { pendingSources } from './progress.js';
  * The safety net of the pipeline. An application counts as stuck when it has not changed for
  * STUCK_AFTER_MINUTES in a stage the pipeline drives. Waiting for CME counts only from the
  * wished inspection time on, because CME cannot inspect a car before it. A stuck application
- * without a live job on its queue gets the job of its stage again; one whose job is still
+ * without a live job on its queue gets the job of its stage again. One whose job is still
  * retrying is counted but left to that job.
  */
 
@@ -29,7 +29,7 @@ const SWEEP_BATCH_SIZE = 500;
 
 let lastReport: SweepReport | undefined;
 
-/** The result of this process's latest sweep, for the metrics endpoint; undefined before the first. */
+/** Return the result of this process's latest sweep for the metrics endpoint, or undefined before the first. */
 export function lastSweepReport(): SweepReport | undefined {
   return lastReport;
 }
@@ -100,7 +100,7 @@ async function findStuck(db: Database, stuckAfterMinutes: number, after: bigint)
 }
 
 /**
- * The condition on `auction_applications a` under which an application is stuck. The sweep and
+ * Build the SQL condition on `auction_applications a` under which an application is stuck. The sweep and
  * the stuck-applications gauge both use it, so they count the same applications.
  */
 export function stuckCondition(stuckAfterMinutes: number): Prisma.Sql {
@@ -114,7 +114,7 @@ export function stuckCondition(stuckAfterMinutes: number): Prisma.Sql {
        )`;
 }
 
-/** The stage a stuck application waits in, from the columns that tell it apart. */
+/** Derive the stage a stuck application waits in from the columns that distinguish the stages. */
 export function stuckStage(row: Pick<StuckRow, 'application_status' | 'moderation_status' | 'pro_auto_report' | 'cme_evaluation' | 'cme_inspection'>): StuckStage {
   switch (row.application_status) {
     case 'NEW':
@@ -141,7 +141,7 @@ export async function requeue(db: Database, row: StuckRow, stage: StuckStage): P
       case 'moderation':
         return enqueueStage(tx, TASK.sendToModeration, { applicationId });
       case 'verdict':
-        // Moderation files one case per application, so this asks again without a second case.
+        // Moderation files one case per application, so this resubmits the case without filing a second one.
         return enqueueStage(tx, TASK.sendToModeration, { applicationId, resubmit: true });
       case 'enrichment':
         return enqueueStage(tx, TASK.requestEnrichment, { applicationId });

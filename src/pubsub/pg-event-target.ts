@@ -41,8 +41,8 @@ interface Envelope {
  *
  * One dedicated connection LISTENs on one channel, and each notification carries its topic, so
  * the number of subscriptions costs no extra connections. Events dispatched here are delivered
- * to local listeners only when they come back from the database, so every process sees them in
- * the same order.
+ * to local listeners only when they come back from the database, so every process receives them
+ * in the same order.
  *
  * When the listening connection is lost, notifications sent meanwhile are gone: PostgreSQL keeps
  * none for a session that is not listening. After it listens again, each topic with listeners
@@ -165,7 +165,7 @@ export class PgEventTarget extends EventTarget {
     const timeoutMs = this.options.pingTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`the ping got no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`the ping got no response within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       await Promise.race([client.query('SELECT 1'), timeout]);

@@ -14,8 +14,8 @@ const DOCUMENTS = {
  * store it in S3 and save its URL. `saveEnrichment` then takes CME out of `waiting_data` once
  * both reports are in and sets INSPECTED once the inspection report is.
  *
- * A document whose URL is already saved is not fetched again, so repeated webhooks do nothing;
- * a crash after the upload and before the commit uploads to the same key again on retry.
+ * A document whose URL is already saved is not fetched again, so repeated webhooks do nothing.
+ * A crash after the upload and before the commit uploads to the same key again on retry.
  */
 export const storeCmeReport = defineStage({
   identifier: TASK.storeCmeReport,
@@ -58,7 +58,7 @@ export const storeCmeReport = defineStage({
 export default storeCmeReport.cliTask;
 
 /**
- * The documents an event says are finished. `status.changed` to EVALUATED or INSPECTED counts
+ * List the documents that an event reports as finished. `status.changed` to EVALUATED or INSPECTED counts
  * too, so a lost `*.done` webhook is made good by the status change that follows it.
  */
 function documentsNamedBy(event: CmeEventJob, logger: { info(obj: object, message: string): void; error(obj: object, message: string): void }): CmeDocumentType[] {

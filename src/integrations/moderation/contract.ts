@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Moderation ("hobo"): we submit an application and get an acknowledgement; the verdict comes
+ * Moderation ("hobo"): we submit an application and get an acknowledgement. The verdict comes
  * later, on a Kafka topic or, without Kafka, through our signed HTTP endpoint.
  */
 export interface ModerationClient {
@@ -28,7 +28,7 @@ export interface ModerationVerdict {
   verdictId: string;
   applicationId: string;
   verdict: 'OK' | 'FAILED';
-  /** Why moderation failed the application, when it did. */
+  /** Reason that moderation gives for failing the application, when it did. */
   reason?: string;
   decidedAt: string;
 }
