@@ -72,7 +72,7 @@ async function waitForAllEvents(): Promise<ReceivedRecord[]> {
   return reader.waitFor(`${total} events`, (records) => records.length >= total);
 }
 
-/** The JSON examples of docs/events.md, by event type. */
+/** Read the JSON examples of docs/events.md, keyed by event type. */
 function documentedExamples(): Map<string, Record<string, unknown>> {
   const text = fs.readFileSync(path.resolve(import.meta.dirname, '..', 'docs', 'events.md'), 'utf8');
   const examples = new Map<string, Record<string, unknown>>();
@@ -85,7 +85,7 @@ function documentedExamples(): Map<string, Record<string, unknown>> {
   return examples;
 }
 
-/** The field names of a payload, nested ones as `parent.child`, without the names inside `changes`. */
+/** List the field names of a payload, nested ones as `parent.child`, without the names inside `changes`. */
 function fieldNames(value: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(value).flatMap(([name, child]) => {
     const field = `${prefix}${name}`;

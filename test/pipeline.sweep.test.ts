@@ -17,7 +17,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** An application in the given state whose last change was `minutesAgo` minutes ago. */
+/** Insert an application in the given state whose last change was `minutesAgo` minutes ago, and return its id. */
 async function applicationIn(set: ApplicationChanges & Record<string, unknown>, minutesAgo: number, inspectTime?: Date) {
   // The state is written directly, not through changes.ts, because it is the test's starting
   // point; ageing updated_at stands in for time passing.

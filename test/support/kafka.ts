@@ -17,11 +17,11 @@ import { insertTestApplication } from './pipeline.js';
 /**
  * Kafka for tests: the run's broker found by the global setup, topics of each test file's own,
  * and a reader that collects what reached a topic. Test files skip their Kafka tests with
- * `describe.skipIf(kafkaSkipReason())`; the global setup already printed why, and in CI it fails
- * the run instead of letting them skip.
+ * `describe.skipIf(kafkaSkipReason())`. The global setup has already printed the reason, and in
+ * CI it fails the run instead of letting them skip.
  */
 
-/** The run's bootstrap servers, or '' when the Kafka tests are skipped. */
+/** Return the run's bootstrap servers, or '' when the Kafka tests are skipped. */
 export function testKafkaBrokers(): string {
   return inject('kafkaBrokers');
 }
@@ -141,7 +141,7 @@ export async function waitUntilCaughtUp(kafka: Kafka, groupId: string, topic: st
     for (;;) {
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const ends = await admin.fetchTopicOffsets(topic);
-      // A partition without a committed offset (-1) is behind only if it holds records.
+      // A partition without a committed offset (-1) is behind only if it contains records.
       const behind = ends.filter(({ partition, low, high }) => {
         const offset = BigInt(committed?.partitions.find((candidate) => candidate.partition === partition)?.offset ?? '-1');
         return (offset < 0n ? BigInt(low) : offset) < BigInt(high);
@@ -209,7 +209,7 @@ export async function createApplicationWithEvents(db: TestDatabase): Promise<big
   return id;
 }
 
-/** The outbox's event ids of each application, in outbox id order. */
+/** Read the outbox's event ids of each application, in outbox id order. */
 export async function outboxOrder(db: TestDatabase): Promise<Map<string, string[]>> {
   const rows = await db.prisma.outboxEvent.findMany({ orderBy: { id: 'asc' }, select: { applicationId: true, eventId: true } });
   const order = new Map<string, string[]>();
@@ -221,8 +221,8 @@ export async function outboxOrder(db: TestDatabase): Promise<Map<string, string[
 }
 
 /**
- * The event ids of each application as a consumer that skips repeated event ids sees them: the
- * first copy of each event, in the order of the application's partition.
+ * List the event ids of each application in the order that a consumer skipping repeated event ids
+ * processes them: the first copy of each event, in the order of the application's partition.
  */
 export function consumedOrder(records: ReceivedRecord[]): Map<string, string[]> {
   const seen = new Set<string>();

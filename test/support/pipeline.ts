@@ -26,7 +26,7 @@ export function loadFixtureOffers(): FixtureOffer[] {
 
 let vinCounter = 0;
 
-/** A distinct valid-looking VIN per call, so applications of one test file never clash. */
+/** Return a distinct valid-looking VIN on each call, so applications of one test file never clash. */
 export function nextVin(): string {
   vinCounter += 1;
   return `XTAGFK330JY${String(100000 + vinCounter).padStart(6, '0')}`;
@@ -62,7 +62,7 @@ export async function insertTestApplication(
   });
 }
 
-/** The pending graphile-worker jobs, oldest first, as task identifier and payload. */
+/** List the pending graphile-worker jobs, oldest first, as task identifier and payload. */
 export async function pendingJobs(db: Database, taskIdentifier?: string): Promise<{ task: string; payload: any; queue: string | null }[]> {
   const { rows } = await db.pool.query<{ task_identifier: string; payload: unknown; queue_name: string | null }>(
     // The public jobs view has no payload column, so the test reads graphile-worker's tables.
