@@ -96,8 +96,10 @@ describe('identifyCaller', () => {
     const withHeader = await identify(headers({}));
     const withoutHeader = await createCallerIdentifier({ ...baseConfig, allowUserIdHeader: false })(headers({}));
 
-    expect(withHeader.kind === 'anonymous' && withHeader.failure.params.userIdHeaderAccepted).toBe(true);
-    expect(withoutHeader.kind === 'anonymous' && withoutHeader.failure.params.userIdHeaderAccepted).toBeUndefined();
+    expect(withHeader.kind).toBe('anonymous');
+    expect(withoutHeader.kind).toBe('anonymous');
+    expect(withHeader.kind === 'anonymous' ? withHeader.failure.params.userIdHeaderAccepted : 'not anonymous').toBe(true);
+    expect(withoutHeader.kind === 'anonymous' ? withoutHeader.failure.params.userIdHeaderAccepted : 'not anonymous').toBeUndefined();
   });
 
   it('reports JWT verification not configured', async () => {
