@@ -20,7 +20,7 @@ export interface Integrations {
   reports: ReportStore;
 }
 
-/** What the API and the worker share in one process. */
+/** The services that the API and the worker share in one process. */
 export interface ServiceContext {
   config: Config;
   logger: Logger;

@@ -15,7 +15,7 @@ import type { PartnerClientOptions } from '../src/integrations/response.js';
 /**
  * The transport behaviour every partner client shares, checked against each sandbox over the
  * wire: injected 500s are retried until the partner recovers, a hanging request times out and
- * is retried, and a 4xx answer is returned at once without a retry.
+ * is retried, and a 4xx response is returned at once without a retry.
  */
 
 const retryOptions = { timeoutMs: 300, retries: 3, minRetryDelayMs: 10 };

@@ -20,7 +20,7 @@ afterAll(async () => {
 /** Insert an application in the given state whose last change was `minutesAgo` minutes ago, and return its id. */
 async function applicationIn(set: ApplicationChanges & Record<string, unknown>, minutesAgo: number, inspectTime?: Date) {
   // The state is written directly, not through changes.ts, because it is the test's starting
-  // point; ageing updated_at stands in for time passing.
+  // point; ageing updated_at simulates the time passing.
   const created = await insertTestApplication(db, { enqueue: false, inspectTime });
   await db.prisma.auctionApplication.update({ where: { id: created.id }, data: set });
   await db.pool.query(`UPDATE auction_applications SET updated_at = now() - make_interval(mins => $2) WHERE application_id = $1`, [created.id, minutesAgo]);

@@ -56,7 +56,7 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 20_000):
 
 describe('worker crash', () => {
   it('restarted worker finishes every application once', async () => {
-    // CARFAX answers slowly, so request_enrichment is still waiting for it when the worker dies.
+    // CARFAX responds slowly, so request_enrichment is still waiting for it when the worker dies.
     harness.carfax.server.setFaults({ latencyMs: 3000 });
     const created = [];
     for (let index = 0; index < APPLICATIONS; index += 1) {

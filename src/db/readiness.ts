@@ -33,7 +33,7 @@ export function expectedMigrations(): ExpectedMigrations {
 }
 
 /**
- * Check that the database answers and carries every migration this build expects. Returns the
+ * Check that the database responds and carries every migration this build expects. Returns the
  * reason it is not ready, or undefined when it is. A newer database (migrated by a newer
  * release during a rolling deploy) counts as ready, because migrations only add.
  */

@@ -18,9 +18,9 @@ export interface ReadinessPluginOptions {
 }
 
 /**
- * Serve the readiness probe: 200 `{"status":"ready"}` when the database answers and has every
+ * Serve the readiness probe: 200 `{"status":"ready"}` when the database responds and has every
  * migration of this build, else 503 with the reason. Liveness (`/health`) is graphql-yoga's own
- * check, which answers 200 while the process serves HTTP.
+ * check, which returns 200 while the process serves HTTP.
  */
 export function useReadiness(options: ReadinessPluginOptions): Plugin {
   const expected = options.expected ?? expectedMigrations();

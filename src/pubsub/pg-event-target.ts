@@ -46,7 +46,7 @@ interface Envelope {
  *
  * When the listening connection is lost, notifications sent meanwhile are gone: PostgreSQL keeps
  * none for a session that is not listening. After it listens again, each topic with listeners
- * receives one event whose `detail` is `null`, which tells subscribers to re-read the state they
+ * receives one event whose `detail` is `null`, which signals subscribers to re-read the state they
  * follow.
  */
 export class PgEventTarget extends EventTarget {

@@ -72,7 +72,7 @@ export const handOffLot = defineStage({
       logger.info({ reference, sink: ctx.integrations.lotSink.kind }, `The lot of application ${applicationId} was handed to ${ctx.integrations.lotSink.kind} as ${reference}; the application is SENT.`);
     } else {
       // NOTE: the lot reached the sink although the application stopped meanwhile; the outbox event of
-      // the withdrawal or rejection tells the lots service.
+      // the withdrawal or rejection informs the lots service.
       logger.warn({ reference }, `The lot of application ${applicationId} was handed on as ${reference}, but the application stopped before it could be marked SENT.`);
     }
   },

@@ -9,7 +9,7 @@ import { defineStage } from '../pipeline/stage.js';
 /**
  * Ask every source for a moderated application: order the ProAuto report from CARFAX and create
  * the CME evaluation draft, then move it to WAITING_DATA / WAITING_INSPECTION with the sources
- * that have not answered in `waiting_data`. A report CARFAX did not have at once gets its first
+ * that have not responded in `waiting_data`. A report CARFAX did not have at once gets its first
  * poll CARFAX_FIRST_POLL_SECONDS later; the crontab polls it after that.
  *
  * Each partner's id is committed as soon as it arrives, so a retry after a crash skips the

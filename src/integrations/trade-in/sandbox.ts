@@ -22,7 +22,7 @@ const requestSchema = z.object({
 
 /**
  * The trade-in service played by us. `POST /v1/eligibility` returns `{ eligible: true }` unless
- * the VIN or the offer id is on a not-eligible list or `decide` returns another answer. The lists may be
+ * the VIN or the offer id is on a not-eligible list or `decide` returns another decision. The lists may be
  * changed while it runs, and `POST /__sandbox/faults` injects latency and failures.
  */
 export class TradeInSandbox extends PartnerSandbox {
